@@ -1,0 +1,470 @@
+package cors
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crossgate/crossgate/cors/corserr"
+	"github.com/crossgate/crossgate/internal/httplex"
+	"github.com/crossgate/crossgate/internal/origin"
+	"golang.org/x/net/publicsuffix"
+)
+
+// NoPreflightCache is the [Config.MaxAge] that tells browsers not to cache
+// preflight responses at all (Access-Control-Max-Age: 0).
+const NoPreflightCache time.Duration = -1
+
+// Browser caps on Access-Control-Max-Age: Chromium uses at most 7200 s
+// (services/network/cors/preflight_result.cc), Firefox at most 86400 s
+// (nsCORSListenerProxy.cpp). Without the header both cache for 5 s.
+const (
+	ChromiumMaxAgeCap = 2 * time.Hour
+	FirefoxMaxAgeCap  = 24 * time.Hour
+)
+
+// Config is a CORS policy. The zero Config allows nothing: every field that
+// grants access must be set on purpose.
+//
+// # AllowOrigins
+//
+// The origins whose pages may read responses. Each entry is one of:
+//
+//	https://app.example.com         an origin, exactly as browsers send it
+//	https://*.example.com           any subdomain, at any depth (not example.com itself)
+//	http://localhost:*              any port, or none (for local development)
+//	https://*.example.com:*         both wildcards
+//	*                               any origin (never with AllowCredentials)
+//
+// Origins are compared byte for byte with the Origin header, so they must
+// be written the way browsers serialize them. These are refused:
+//
+//	null                         any sandboxed iframe or file: page sends it
+//	https://App.example.com      upper case
+//	https://example.com/         a trailing slash (or any path, query, fragment)
+//	https://example.com:443      the default port written out
+//	example.com                  no scheme
+//	https://*.co.uk              a subdomain pattern on a public suffix
+//	https://ex*.com              a wildcard that is not a whole label or port
+//	http://app.example.com       with AllowCredentials, unless loopback
+//
+// # AllowCredentials
+//
+// Whether the browser may send cookies and HTTP authentication, and let the
+// page read the response to such a request (Access-Control-Allow-Credentials:
+// true). With credentials, no list may hold "*": the Fetch standard then reads
+// "*" as a literal name, so it would silently allow nothing.
+//
+// # AllowMethods
+//
+// The methods, beyond the CORS-safelisted GET, HEAD and POST, that
+// preflighted requests may use, or "*" for any (never with credentials).
+// Names are case-sensitive: browsers upper-case only DELETE, GET, HEAD,
+// OPTIONS, POST and PUT (https://fetch.spec.whatwg.org/#concept-method-normalize),
+// so "PATCH" must be written as the page writes it. CONNECT, TRACE and TRACK
+// are refused: browsers never send them.
+//
+// # AllowHeaders
+//
+// The request headers preflighted requests may carry, or "*" for any
+// (never with credentials). Names are case-insensitive. "*" never covers
+// Authorization (https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name):
+// list it explicitly, next to "*" if need be. Forbidden request-header names
+// (Cookie, Host, Origin, Sec-*, Proxy-*...) are refused: scripts cannot set them.
+//
+// # ExposeHeaders
+//
+// The response headers, beyond the CORS-safelisted ones, that scripts may
+// read, or "*" for all (never with credentials). Set-Cookie is refused.
+//
+// # MaxAge
+//
+// How long browsers may cache a successful preflight. Zero omits the header
+// (browsers then cache for 5 s); [NoPreflightCache] sends 0 (no caching).
+// It must be whole seconds and at most 24 h. Browsers cap it: Chromium at
+// 2 h, Firefox at 24 h; a value above 2 h draws a warning.
+type Config struct {
+	// Precludes comparison, unkeyed literals and conversions.
+	_ [0]func()
+
+	AllowOrigins     []string
+	AllowCredentials bool
+	AllowMethods     []string
+	AllowHeaders     []string
+	ExposeHeaders    []string
+	MaxAge           time.Duration
+
+	// AllowPrivateNetwork answers legacy Private Network Access preflights
+	// (Access-Control-Request-Private-Network: true) with
+	// Access-Control-Allow-Private-Network: true. Off by default, and only
+	// for old Chromium versions: Chromium 156 no longer sends the header
+	// (Local Network Access, a permission prompt, replaced it).
+	AllowPrivateNetwork bool
+
+	// PreflightStatus is the status of a successful preflight response:
+	// 204 when zero, else a 2xx code (some old clients want 200).
+	PreflightStatus int
+
+	// DangerouslyAllowPublicSuffixPatterns allows subdomain patterns on a
+	// public suffix, such as "https://*.github.io": any stranger can
+	// register a site under it.
+	DangerouslyAllowPublicSuffixPatterns bool
+
+	// DangerouslyAllowInsecureOriginsWithCredentials allows http:// origins
+	// other than loopback ones together with AllowCredentials: any network
+	// attacker can then act as that origin and read credentialed responses.
+	DangerouslyAllowInsecureOriginsWithCredentials bool
+}
+
+// policy is a Config compiled for the request path. It is immutable.
+type policy struct {
+	cfg Config // a deep copy, for Middleware.Config
+
+	anyOrigin bool
+	origins   *origin.Matcher
+
+	credentials bool
+
+	anyMethod bool
+	methods   map[string]struct{}
+
+	anyHeader     bool
+	authorization bool                // Authorization is listed explicitly
+	headers       map[string]struct{} // lower case
+	maxHeaderLen  int                 // of the longest listed name
+	maxACRHLen    int                 // bound on the Access-Control-Request-Headers bytes read
+
+	// Precomputed header values.
+	acac, acam, acah, aceh, acma string
+	pna                          bool
+	status                       int
+	varyPreflight                varySet
+}
+
+// maxACRHWildcard bounds the Access-Control-Request-Headers that a policy
+// allowing any header reads: 8 KiB is hundreds of header names, far more
+// than any page sends, and a longer value is refused unread.
+const maxACRHWildcard = 8 << 10
+
+// Validate checks cfg as [New] does. It returns the warnings (problems that do
+// not stop the policy from working as written, such as a max age that
+// Chromium caps) and, as err, every reason the policy is refused, joined.
+func Validate(cfg Config) (warnings []*corserr.Error, err error) {
+	_, warnings, err = compile(cfg)
+	return warnings, err
+}
+
+type validator struct {
+	errs, warns []error
+}
+
+func (v *validator) add(field string, i int, value string, reason corserr.Reason, format string, args ...any) {
+	v.errs = append(v.errs, &corserr.Error{Field: field, Index: i, Value: value, Reason: reason, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warn(field string, i int, value string, format string, args ...any) {
+	v.warns = append(v.warns, &corserr.Error{Field: field, Index: i, Value: value, Reason: corserr.Ineffective, Detail: fmt.Sprintf(format, args...)})
+}
+
+func compile(cfg Config) (*policy, []*corserr.Error, error) {
+	v := &validator{}
+	p := &policy{credentials: cfg.AllowCredentials}
+	p.compileOrigins(v, &cfg)
+	p.compileMethods(v, &cfg)
+	p.compileHeaders(v, &cfg)
+	p.compileExpose(v, &cfg)
+	p.compileScalars(v, &cfg)
+	var warns []*corserr.Error
+	for _, w := range v.warns {
+		warns = append(warns, w.(*corserr.Error))
+	}
+	if len(v.errs) > 0 {
+		return nil, warns, errors.Join(v.errs...)
+	}
+	p.cfg = cloneConfig(&cfg)
+	return p, warns, nil
+}
+
+func (p *policy) compileOrigins(v *validator, cfg *Config) {
+	const field = "AllowOrigins"
+	if len(cfg.AllowOrigins) == 0 {
+		v.add(field, -1, "", corserr.Invalid, "no origin is allowed: list at least one origin, or \"*\" for any")
+		return
+	}
+	var patterns []origin.Pattern
+	seen := make(map[string]int)
+	for i, s := range cfg.AllowOrigins {
+		if j, dup := seen[s]; dup {
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+			continue
+		}
+		seen[s] = i
+		switch s {
+		case "*":
+			p.anyOrigin = true
+			if cfg.AllowCredentials {
+				v.add(field, i, s, corserr.Incompatible, "\"*\" cannot be used with AllowCredentials: browsers reject Access-Control-Allow-Origin: * on credentialed requests; list the origins")
+			}
+			continue
+		case "null":
+			v.add(field, i, s, corserr.Prohibited, "the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it")
+			continue
+		}
+		pat, err := origin.ParsePattern(s)
+		if err != nil {
+			v.add(field, i, s, corserr.Invalid, "%v", err)
+			continue
+		}
+		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
+			v.add(field, i, s, corserr.Prohibited, "%q is a public suffix: anyone can register a subdomain of it (set DangerouslyAllowPublicSuffixPatterns to allow it anyway)", pat.Host)
+			continue
+		}
+		if cfg.AllowCredentials && !cfg.DangerouslyAllowInsecureOriginsWithCredentials &&
+			pat.Scheme != "https" && pat.Scheme != "wss" && !origin.IsLoopback(pat.Host) {
+			v.add(field, i, s, corserr.Incompatible, "an insecure origin with AllowCredentials lets any network attacker read credentialed responses; use https (or set DangerouslyAllowInsecureOriginsWithCredentials)")
+			continue
+		}
+		patterns = append(patterns, pat)
+	}
+	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
+		for i, s := range cfg.AllowOrigins {
+			if s != "*" {
+				v.add(field, i, s, corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
+			}
+		}
+	}
+	// An exact origin covered by a wildcard pattern of the same list is a
+	// sign of confusion: say so rather than keep both.
+	for _, a := range patterns {
+		if !a.IsExact() {
+			continue
+		}
+		o, _ := origin.Parse(a.String())
+		for _, b := range patterns {
+			if !b.IsExact() && b.Matches(o) {
+				v.add(field, slices.Index(cfg.AllowOrigins, a.String()), a.String(), corserr.Duplicate, "already covered by %q", b.String())
+				break
+			}
+		}
+	}
+	p.origins = origin.NewMatcher(patterns)
+}
+
+// isPublicSuffix reports whether domain is a public suffix, ICANN or private
+// (github.io, herokuapp.com...), by the list in golang.org/x/net/publicsuffix.
+// Names under localhost are not: they never leave the machine.
+func isPublicSuffix(domain string) bool {
+	if domain == "localhost" || strings.HasSuffix(domain, ".localhost") {
+		return false
+	}
+	ps, _ := publicsuffix.PublicSuffix(domain)
+	return ps == domain
+}
+
+func (p *policy) compileMethods(v *validator, cfg *Config) {
+	const field = "AllowMethods"
+	p.methods = make(map[string]struct{})
+	var list []string
+	for i, m := range cfg.AllowMethods {
+		if m == "*" {
+			p.anyMethod = true
+			if cfg.AllowCredentials {
+				v.add(field, i, m, corserr.Incompatible, "with AllowCredentials, browsers read \"*\" as a method literally named *; list the methods")
+			}
+			continue
+		}
+		if !httplex.IsToken(m) {
+			v.add(field, i, m, corserr.Invalid, "a method name is a token (RFC 9110 §9.1)")
+			continue
+		}
+		if isForbiddenMethod(m) {
+			v.add(field, i, m, corserr.Prohibited, "browsers never send CONNECT, TRACE or TRACK (Fetch: forbidden method)")
+			continue
+		}
+		if n := normalizeMethod(m); n != m {
+			v.add(field, i, m, corserr.Invalid, "browsers upper-case this method before sending it, so %q never matches; write %q", m, n)
+			continue
+		}
+		if _, dup := p.methods[m]; dup {
+			v.add(field, i, m, corserr.Duplicate, "listed twice")
+			continue
+		}
+		if strings.ToUpper(m) != m {
+			v.warn(field, i, m, "browsers send this method exactly as the page writes it, and method names are case-sensitive: this matches only %q, not %q", m, strings.ToUpper(m))
+		}
+		p.methods[m] = struct{}{}
+		list = append(list, m)
+	}
+	if p.anyMethod && len(cfg.AllowMethods) > 1 {
+		v.add(field, -1, strings.Join(cfg.AllowMethods, ","), corserr.Duplicate, "\"*\" already allows every method: list either \"*\" alone or the methods")
+	}
+	switch {
+	case p.anyMethod:
+		p.acam = "*"
+	default:
+		p.acam = strings.Join(list, ",")
+	}
+}
+
+func (p *policy) compileHeaders(v *validator, cfg *Config) {
+	const field = "AllowHeaders"
+	p.headers = make(map[string]struct{})
+	var list []string
+	for i, h := range cfg.AllowHeaders {
+		if h == "*" {
+			if p.anyHeader {
+				v.add(field, i, h, corserr.Duplicate, "listed twice")
+			}
+			p.anyHeader = true
+			if cfg.AllowCredentials {
+				v.add(field, i, h, corserr.Incompatible, "with AllowCredentials, browsers read \"*\" as a header literally named *; list the headers")
+			}
+			continue
+		}
+		if !httplex.IsToken(h) {
+			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
+			continue
+		}
+		lower := httplex.ToLower(h)
+		if isForbiddenRequestHeader(lower) {
+			v.add(field, i, h, corserr.Prohibited, "a forbidden request-header name: browsers set it themselves and scripts cannot, so listing it has no effect")
+			continue
+		}
+		if _, dup := p.headers[lower]; dup {
+			v.add(field, i, h, corserr.Duplicate, "listed twice (header names are case-insensitive)")
+			continue
+		}
+		p.headers[lower] = struct{}{}
+		p.maxHeaderLen = max(p.maxHeaderLen, len(lower))
+		list = append(list, lower)
+	}
+	_, p.authorization = p.headers["authorization"]
+	if p.anyHeader {
+		for _, h := range list {
+			if h != "authorization" {
+				v.add(field, slices.IndexFunc(cfg.AllowHeaders, func(s string) bool { return httplex.EqualFold(s, h) }), h,
+					corserr.Duplicate, "\"*\" already allows every header but Authorization")
+			}
+		}
+		p.acah = "*"
+		if p.authorization {
+			p.acah = "*,authorization"
+		}
+		p.maxACRHLen = maxACRHWildcard
+		return
+	}
+	slices.Sort(list)
+	p.acah = strings.Join(list, ",")
+	// A browser lists each header once, lower case, without spaces
+	// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, step 5); allow
+	// some optional whitespace per name for proxies that rewrite the list.
+	for _, h := range list {
+		p.maxACRHLen += len(h) + len(", ,")
+	}
+}
+
+func (p *policy) compileExpose(v *validator, cfg *Config) {
+	const field = "ExposeHeaders"
+	seen := make(map[string]bool)
+	var list []string
+	anyHeader := false
+	for i, h := range cfg.ExposeHeaders {
+		if h == "*" {
+			anyHeader = true
+			if cfg.AllowCredentials {
+				v.add(field, i, h, corserr.Incompatible, "with AllowCredentials, browsers read \"*\" as a header literally named *; list the headers")
+			}
+			if seen["*"] {
+				v.add(field, i, h, corserr.Duplicate, "listed twice")
+			}
+			seen["*"] = true
+			continue
+		}
+		if !httplex.IsToken(h) {
+			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
+			continue
+		}
+		lower := httplex.ToLower(h)
+		if lower == "set-cookie" || lower == "set-cookie2" {
+			v.add(field, i, h, corserr.Prohibited, "a forbidden response-header name: browsers never expose it to scripts")
+			continue
+		}
+		if seen[lower] {
+			v.add(field, i, h, corserr.Duplicate, "listed twice (header names are case-insensitive)")
+			continue
+		}
+		seen[lower] = true
+		if isSafelistedResponseHeader(lower) {
+			v.warn(field, i, h, "a CORS-safelisted response header: scripts can always read it")
+		}
+		list = append(list, lower)
+	}
+	if anyHeader && len(list) > 0 {
+		v.add(field, -1, strings.Join(cfg.ExposeHeaders, ","), corserr.Duplicate, "\"*\" already exposes every header: list either \"*\" alone or the headers")
+	}
+	if anyHeader {
+		p.aceh = "*"
+		return
+	}
+	p.aceh = strings.Join(list, ",")
+}
+
+func (p *policy) compileScalars(v *validator, cfg *Config) {
+	if cfg.AllowCredentials {
+		p.acac = "true"
+	}
+	switch d := cfg.MaxAge; {
+	case d == 0:
+	case d == NoPreflightCache:
+		p.acma = "0"
+	case d < 0:
+		v.add("MaxAge", -1, d.String(), corserr.Invalid, "negative: use NoPreflightCache to forbid caching, or zero to omit the header")
+	case d%time.Second != 0:
+		v.add("MaxAge", -1, d.String(), corserr.Invalid, "Access-Control-Max-Age is in whole seconds")
+	case d > FirefoxMaxAgeCap:
+		v.add("MaxAge", -1, d.String(), corserr.Invalid, "above 24h, which no browser honours (Firefox caps at 24h, Chromium at 2h)")
+	default:
+		if d > ChromiumMaxAgeCap {
+			v.warn("MaxAge", -1, d.String(), "Chromium caps the preflight cache at 2h (7200 s); only Firefox honours more")
+		}
+		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
+	}
+	p.pna = cfg.AllowPrivateNetwork
+	// A preflight's answer depends on the method and headers asked for,
+	// and on the origin unless every origin is allowed.
+	p.varyPreflight = varyACRM | varyACRH
+	if !p.anyOrigin {
+		p.varyPreflight |= varyOrigin
+	}
+	if p.pna {
+		p.varyPreflight |= varyACRPN
+	}
+	switch s := cfg.PreflightStatus; {
+	case s == 0:
+		p.status = http.StatusNoContent
+	case s < 200 || s > 299:
+		v.add("PreflightStatus", -1, strconv.Itoa(s), corserr.Invalid, "browsers accept a preflight only with an ok status (200 to 299)")
+	default:
+		p.status = s
+	}
+}
+
+func cloneConfig(c *Config) Config {
+	return Config{
+		AllowOrigins:        slices.Clone(c.AllowOrigins),
+		AllowCredentials:    c.AllowCredentials,
+		AllowMethods:        slices.Clone(c.AllowMethods),
+		AllowHeaders:        slices.Clone(c.AllowHeaders),
+		ExposeHeaders:       slices.Clone(c.ExposeHeaders),
+		MaxAge:              c.MaxAge,
+		AllowPrivateNetwork: c.AllowPrivateNetwork,
+		PreflightStatus:     c.PreflightStatus,
+
+		DangerouslyAllowPublicSuffixPatterns:           c.DangerouslyAllowPublicSuffixPatterns,
+		DangerouslyAllowInsecureOriginsWithCredentials: c.DangerouslyAllowInsecureOriginsWithCredentials,
+	}
+}

@@ -1,0 +1,421 @@
+package cors
+
+import (
+	"net/http"
+	"sync/atomic"
+
+	"github.com/crossgate/crossgate/internal/httplex"
+	"github.com/crossgate/crossgate/internal/origin"
+)
+
+// Middleware applies a CORS policy to HTTP handlers.
+//
+// The zero Middleware has no policy: it passes every request through
+// untouched, and [Middleware.Evaluate] reports [ReasonNoPolicy]. Its
+// methods are safe for concurrent use, [Middleware.Reconfigure] included.
+type Middleware struct {
+	p atomic.Pointer[policy]
+}
+
+// New returns a Middleware that applies cfg, or a nil Middleware and an
+// error listing every problem in cfg (see [Validate] and package corserr).
+func New(cfg Config) (*Middleware, error) {
+	p, _, err := compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := new(Middleware)
+	m.p.Store(p)
+	return m, nil
+}
+
+// Reconfigure replaces the policy with cfg. If cfg is refused, the error
+// lists every problem and the policy in force stays as it was. It can be
+// called concurrently with request handling: a request is handled entirely
+// under the policy that was in force when it arrived.
+func (m *Middleware) Reconfigure(cfg Config) error {
+	p, _, err := compile(cfg)
+	if err != nil {
+		return err
+	}
+	m.p.Store(p)
+	return nil
+}
+
+// Config returns a copy of the policy in force, or nil if there is none.
+func (m *Middleware) Config() *Config {
+	p := m.p.Load()
+	if p == nil {
+		return nil
+	}
+	c := cloneConfig(&p.cfg)
+	return &c
+}
+
+// Wrap returns a handler that applies the policy and then, for every request
+// that is not a CORS preflight, calls h.
+//
+// Preflights (OPTIONS requests with both Origin and
+// Access-Control-Request-Method) are answered by the middleware and never
+// reach h, whether they succeed or fail, so authentication or routing in h
+// cannot break them. On every other request the CORS headers are set before
+// h runs, so that they are on h's error responses too; they replace any
+// value already set for the same header, except Vary, to which they are
+// added.
+//
+// Do not register the wrapped handler on a ServeMux pattern with a method
+// ("GET /api"): the mux would answer preflights with 405 before the
+// middleware sees them.
+func (m *Middleware) Wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := m.p.Load()
+		if p == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		var pl plan
+		p.decide(r, &pl)
+		pl.apply(w.Header())
+		if pl.kind == KindPreflight {
+			w.WriteHeader(pl.status)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Evaluate reports what the middleware does with r: the same decision, to
+// the header, that [Middleware.Wrap] acts on. It does not read the body.
+func (m *Middleware) Evaluate(r *http.Request) Decision {
+	p := m.p.Load()
+	if p == nil {
+		kind := KindNotCORS
+		if r.Header["Origin"] != nil {
+			kind = KindActual
+			if r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil {
+				kind = KindPreflight
+			}
+		}
+		return Decision{Kind: kind, Reason: ReasonNoPolicy, Header: http.Header{}}
+	}
+	var pl plan
+	p.decide(r, &pl)
+	h := make(http.Header)
+	pl.apply(h)
+	d := Decision{
+		Kind:    pl.kind,
+		Allowed: pl.reason == ReasonAllowed || pl.reason == ReasonNotCORS,
+		Reason:  pl.reason,
+		Detail:  pl.detail,
+		Header:  h,
+	}
+	if pl.kind == KindPreflight {
+		d.Status = pl.status
+	}
+	return d
+}
+
+// plan is what the middleware does with one request: which CORS headers it
+// sets, and for a preflight the status it answers with. Empty strings are
+// headers it does not set. A plan lives on the stack: deciding allocates
+// nothing, and applying allocates one backing array for all values.
+type plan struct {
+	kind   Kind
+	reason Reason
+	detail string
+	status int
+
+	acao, acac, acam, acah, acma, acapn, aceh string
+	vary                                      varySet
+}
+
+// varySet is a set of request-header names that a response depends on.
+type varySet uint8
+
+const (
+	varyOrigin varySet = 1 << iota
+	varyACRM
+	varyACRH
+	varyACRPN
+	varyAll
+)
+
+// varyValues holds the Vary value for each varySet, computed once so that
+// merging with a Vary already set takes no allocation.
+var varyValues = func() (vs [varyAll]string) {
+	names := [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN}
+	for s := range vs {
+		for i, n := range names {
+			if s&(1<<i) != 0 {
+				if vs[s] != "" {
+					vs[s] += ", "
+				}
+				vs[s] += n
+			}
+		}
+	}
+	return vs
+}()
+
+// Header names, in canonical form so that they index http.Header directly.
+const (
+	hdrOrigin = "Origin"
+	hdrVary   = "Vary"
+	hdrACRM   = "Access-Control-Request-Method"
+	hdrACRH   = "Access-Control-Request-Headers"
+	hdrACRPN  = "Access-Control-Request-Private-Network"
+	hdrACAO   = "Access-Control-Allow-Origin"
+	hdrACAC   = "Access-Control-Allow-Credentials"
+	hdrACAM   = "Access-Control-Allow-Methods"
+	hdrACAH   = "Access-Control-Allow-Headers"
+	hdrACMA   = "Access-Control-Max-Age"
+	hdrACAPN  = "Access-Control-Allow-Private-Network"
+	hdrACEH   = "Access-Control-Expose-Headers"
+)
+
+// decide fills pl for r. It never allocates, whatever r holds.
+func (p *policy) decide(r *http.Request, pl *plan) {
+	origins, isCORS := r.Header[hdrOrigin]
+	if !isCORS {
+		// Not a CORS request, but caches must still tell it apart from
+		// one: https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches.
+		pl.kind, pl.reason = KindNotCORS, ReasonNotCORS
+		p.allowActual(pl, "")
+		return
+	}
+	acrm, hasACRM := r.Header[hdrACRM]
+	if r.Method == http.MethodOptions && hasACRM {
+		// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
+		pl.kind = KindPreflight
+		p.decidePreflight(r, pl, origins, acrm)
+		return
+	}
+	// An actual CORS request, OPTIONS or not: the handler answers it.
+	pl.kind = KindActual
+	if !p.anyOrigin {
+		pl.vary = varyOrigin
+		if !p.originAllowed(origins, pl) {
+			return
+		}
+	}
+	pl.reason = ReasonAllowed
+	p.allowActual(pl, origins[0])
+}
+
+// allowActual sets the headers of a response that the page may read.
+func (p *policy) allowActual(pl *plan, o string) {
+	if p.anyOrigin {
+		// With "*", every response carries the same headers and needs no
+		// Vary (Fetch, "CORS protocol and HTTP caches").
+		pl.acao, pl.aceh = "*", p.aceh
+		return
+	}
+	if o == "" {
+		pl.vary = varyOrigin
+		return
+	}
+	pl.acao, pl.acac, pl.aceh = o, p.acac, p.aceh
+}
+
+func (p *policy) originAllowed(origins []string, pl *plan) bool {
+	if len(origins) == 1 && p.origins.Match(origins[0]) {
+		return true
+	}
+	pl.reason = ReasonOriginNotAllowed
+	if len(origins) != 1 {
+		pl.reason = ReasonInvalidOrigin
+		return false
+	}
+	pl.detail = origins[0]
+	if _, ok := origin.Parse(origins[0]); !ok {
+		pl.reason = ReasonInvalidOrigin
+	}
+	return false
+}
+
+func (p *policy) decidePreflight(r *http.Request, pl *plan, origins, acrm []string) {
+	pl.vary = p.varyPreflight
+	pl.status = http.StatusForbidden
+	if p.anyOrigin {
+		pl.acao = "*"
+	} else {
+		if !p.originAllowed(origins, pl) {
+			return
+		}
+		pl.acao, pl.acac = origins[0], p.acac
+	}
+	// The CORS check has passed; now the method and the headers
+	// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, steps 7.3 to 7.8).
+	if len(acrm) != 1 || !httplex.IsToken(acrm[0]) {
+		pl.reason = ReasonInvalidMethod
+		if len(acrm) == 1 {
+			pl.detail = acrm[0]
+		}
+		return
+	}
+	method := acrm[0]
+	if !isSafelistedMethod(method) && !p.anyMethod {
+		if _, ok := p.methods[method]; !ok {
+			// Answer with the ok status and the lists: the browser rejects
+			// the preflight with an error naming the method.
+			pl.reason, pl.detail = ReasonMethodNotAllowed, method
+			pl.status = p.status
+			pl.acam, pl.acah = p.acam, p.acah
+			return
+		}
+	}
+	if reason, name := p.checkRequestHeaders(r.Header[hdrACRH]); reason != ReasonAllowed {
+		pl.reason, pl.detail = reason, name
+		if reason == ReasonHeaderNotAllowed {
+			// The listed names do not cover it: the browser's error will
+			// name it. (Under "*", only Authorization is refused, and "*"
+			// would cover it in Chromium, so that case keeps the 403.)
+			pl.status = p.status
+			pl.acam, pl.acah = p.acam, p.acah
+		}
+		return
+	}
+	pl.reason = ReasonAllowed
+	pl.status = p.status
+	pl.acam, pl.acah, pl.acma = p.acam, p.acah, p.acma
+	if p.pna {
+		if v := r.Header[hdrACRPN]; len(v) == 1 && v[0] == "true" {
+			pl.acapn = "true"
+		}
+	}
+}
+
+// checkRequestHeaders checks the Access-Control-Request-Headers lines
+// against the policy. It reads a bounded number of bytes, whatever their
+// size: no allowed list can need more than p.maxACRHLen bytes, so past
+// that (plus room for one refused name) the request is refused unread.
+// Browsers send one line of lower-case names joined by "," without spaces;
+// the parser also takes several lines, optional whitespace and empty
+// elements, as RFC 9110 §5.6.1 asks of recipients.
+func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
+	left := p.maxACRHLen + p.maxHeaderLen + 16
+	for _, line := range lines {
+		if left <= 0 {
+			return ReasonHeadersTooLong, ""
+		}
+		truncated := len(line) > left
+		if truncated {
+			line = line[:left]
+		}
+		left -= len(line) + 1
+		for line != "" {
+			if c := line[0]; c == ',' || httplex.IsOWS(c) {
+				line = line[1:]
+				continue
+			}
+			n := 0
+			for n < len(line) && httplex.IsTokenByte(line[n]) {
+				n++
+			}
+			if n == 0 {
+				return ReasonInvalidHeaders, line[:1]
+			}
+			name := line[:n]
+			line = line[n:]
+			if truncated && line == "" {
+				break // the name may be cut short: do not judge it
+			}
+			for line != "" && httplex.IsOWS(line[0]) {
+				line = line[1:]
+			}
+			if line != "" && line[0] != ',' {
+				return ReasonInvalidHeaders, name
+			}
+			if !p.headerAllowed(name) {
+				if p.anyHeader {
+					return ReasonAuthorizationNotCovered, name
+				}
+				return ReasonHeaderNotAllowed, name
+			}
+		}
+		if truncated {
+			return ReasonHeadersTooLong, ""
+		}
+	}
+	return ReasonAllowed, ""
+}
+
+// headerAllowed reports whether the header name is allowed, comparing
+// case-insensitively without allocating.
+func (p *policy) headerAllowed(name string) bool {
+	if p.anyHeader {
+		return p.authorization || !httplex.EqualFold(name, "authorization")
+	}
+	if len(name) > p.maxHeaderLen {
+		return false
+	}
+	var buf [64]byte
+	lower := buf[:0]
+	if len(name) > len(buf) {
+		lower = make([]byte, 0, len(name)) // only for configured names longer than 64 bytes
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower = append(lower, c)
+	}
+	_, ok := p.headers[string(lower)]
+	return ok
+}
+
+// apply sets the planned headers in h, with one allocation for all values.
+// Each header gets its own slice of that array, capped at its length, so
+// that a handler or outer middleware appending to one cannot write into
+// another, nor into another response's (rs/cors#198).
+func (pl *plan) apply(h http.Header) {
+	n := 0
+	for _, v := range [...]string{pl.acao, pl.acac, pl.acam, pl.acah, pl.acma, pl.acapn, pl.aceh} {
+		if v != "" {
+			n++
+		}
+	}
+	var oldVary []string
+	vary := pl.vary
+	if vary != 0 {
+		oldVary = h[hdrVary]
+		// Add to what the handler or an outer middleware put in Vary
+		// rather than replace it, and name nothing twice.
+		for i, name := range [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN} {
+			if vary&(1<<i) != 0 && httplex.HasListElementFold(oldVary, name) {
+				vary &^= 1 << i
+			}
+		}
+		if httplex.HasListElementFold(oldVary, "*") {
+			vary = 0
+		}
+		if vary != 0 {
+			n += len(oldVary) + 1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	vals := make([]string, n)
+	i := 0
+	set := func(name, v string) {
+		if v != "" {
+			vals[i] = v
+			h[name] = vals[i : i+1 : i+1]
+			i++
+		}
+	}
+	set(hdrACAO, pl.acao)
+	set(hdrACAC, pl.acac)
+	set(hdrACAM, pl.acam)
+	set(hdrACAH, pl.acah)
+	set(hdrACMA, pl.acma)
+	set(hdrACAPN, pl.acapn)
+	set(hdrACEH, pl.aceh)
+	if vary != 0 {
+		j := i + copy(vals[i:], oldVary)
+		vals[j] = varyValues[vary]
+		h[hdrVary] = vals[i : j+1 : j+1]
+	}
+}

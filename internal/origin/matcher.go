@@ -1,0 +1,76 @@
+package origin
+
+import "strings"
+
+// A Matcher holds a set of patterns and tells whether a request origin is in
+// any of them. Lookups cost a map probe for exact origins and one map probe
+// per candidate parent domain for wildcard patterns, whatever the number of
+// patterns, and never allocate. A Matcher is immutable once built and safe
+// for concurrent use.
+type Matcher struct {
+	exact map[string]struct{} // serialized origins, matched byte for byte
+	// byHost indexes the wildcard patterns by host: for a port wildcard the
+	// host itself, for a subdomain pattern the parent domain.
+	byHost map[string][]Pattern
+	// maxLabels is the most labels any subdomain pattern's domain has: no
+	// longer suffix of a request host can match.
+	maxLabels int
+	anyPort   bool // some pattern has a port wildcard but no subdomain wildcard
+}
+
+// NewMatcher returns a Matcher for the given patterns.
+func NewMatcher(patterns []Pattern) *Matcher {
+	m := &Matcher{exact: make(map[string]struct{}), byHost: make(map[string][]Pattern)}
+	for _, p := range patterns {
+		if p.IsExact() {
+			m.exact[p.String()] = struct{}{}
+			continue
+		}
+		m.byHost[p.Host] = append(m.byHost[p.Host], p)
+		if p.Subdomains {
+			m.maxLabels = max(m.maxLabels, strings.Count(p.Host, ".")+1)
+		} else {
+			m.anyPort = true
+		}
+	}
+	return m
+}
+
+// Match reports whether origin, the raw value of an Origin header, is in
+// the set. A malformed origin is in no set.
+func (m *Matcher) Match(origin string) bool {
+	if _, ok := m.exact[origin]; ok {
+		return true
+	}
+	if len(m.byHost) == 0 {
+		return false
+	}
+	o, ok := Parse(origin)
+	if !ok {
+		return false
+	}
+	if m.anyPort {
+		for _, p := range m.byHost[o.Host] {
+			if !p.Subdomains && p.Matches(o) {
+				return true
+			}
+		}
+	}
+	// Walk the parent domains from the shortest (the last label) to the
+	// longest that some pattern could name. A subdomain pattern's domain
+	// never equals the host itself: "*." needs at least one more label.
+	host := o.Host
+	labels := 0
+	for i := len(host) - 1; i > 0 && labels < m.maxLabels; i-- {
+		if host[i] != '.' {
+			continue
+		}
+		labels++
+		for _, p := range m.byHost[host[i+1:]] {
+			if p.Subdomains && p.Matches(o) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,257 @@
+package origin
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// AnyPort is the Port of a pattern that ends in ":*".
+const AnyPort = -1
+
+// A Pattern is an origin, or a set of origins written with one of two
+// wildcards: "*." as the leftmost label of the host (one or more labels, never
+// the bare domain) and ":*" as the port (any port, or none).
+type Pattern struct {
+	Scheme string
+	// Host is the host, or for a subdomain pattern the domain under which
+	// any subdomain matches.
+	Host       string
+	Subdomains bool
+	// Port is the port written in the pattern, 0 when none is written, or
+	// AnyPort.
+	Port int
+}
+
+// String returns the pattern in its canonical form.
+func (p Pattern) String() string {
+	var b strings.Builder
+	b.WriteString(p.Scheme)
+	b.WriteString("://")
+	if p.Subdomains {
+		b.WriteString("*.")
+	}
+	b.WriteString(p.Host)
+	switch p.Port {
+	case 0:
+	case AnyPort:
+		b.WriteString(":*")
+	default:
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(p.Port))
+	}
+	return b.String()
+}
+
+// IsExact reports whether p matches exactly one origin.
+func (p Pattern) IsExact() bool { return !p.Subdomains && p.Port != AnyPort }
+
+// IsIP reports whether the pattern's host is an IP address.
+func (p Pattern) IsIP() bool {
+	h := p.Host
+	if strings.HasPrefix(h, "[") {
+		return true
+	}
+	_, err := netip.ParseAddr(h)
+	return err == nil
+}
+
+// Matches reports whether the request origin o is in the pattern.
+func (p Pattern) Matches(o Origin) bool {
+	if o.Scheme != p.Scheme {
+		return false
+	}
+	if p.Port != AnyPort && o.Port != p.Port {
+		return false
+	}
+	if !p.Subdomains {
+		return o.Host == p.Host
+	}
+	return len(o.Host) > len(p.Host)+1 &&
+		strings.HasSuffix(o.Host, p.Host) &&
+		o.Host[len(o.Host)-len(p.Host)-1] == '.'
+}
+
+// PatternError says why a pattern was refused. Hint, when set, is a
+// corrected pattern the user most likely meant.
+type PatternError struct {
+	Reason string
+	Hint   string
+}
+
+func (e *PatternError) Error() string {
+	if e.Hint != "" {
+		return fmt.Sprintf("%s (did you mean %q?)", e.Reason, e.Hint)
+	}
+	return e.Reason
+}
+
+func bad(reason string, hint string) (Pattern, error) {
+	return Pattern{}, &PatternError{Reason: reason, Hint: hint}
+}
+
+// ParsePattern parses an origin pattern. It is strict: a pattern must be
+// written exactly as a browser serializes the origins it matches (lower
+// case, no path, no default port, canonical IP addresses), so that
+// byte-exact matching against the Origin header is correct. "*" and "null"
+// are the caller's to handle; both are refused here.
+func ParsePattern(s string) (Pattern, error) {
+	switch s {
+	case "":
+		return bad("empty origin", "")
+	case "*":
+		return bad("the wildcard \"*\" is not an origin pattern", "")
+	case "null":
+		return bad("the null origin is not an origin", "")
+	}
+	if strings.TrimSpace(s) != s {
+		return bad("leading or trailing whitespace", strings.TrimSpace(s))
+	}
+	if lower := strings.ToLower(s); lower != s {
+		// Only the scheme and host are case-insensitive, and a pattern has
+		// nothing else, so lower-casing all of it is the right hint.
+		return bad("upper case: browsers serialize origins in lower case", lower)
+	}
+	i := strings.Index(s, "://")
+	if i < 0 {
+		if !strings.Contains(s, ":") && !strings.Contains(s, "/") {
+			return bad("no scheme", "https://"+s)
+		}
+		return bad("no scheme: an origin is scheme://host[:port]", "")
+	}
+	scheme, rest := s[:i], s[i+3:]
+	if !validScheme(scheme) {
+		return bad(fmt.Sprintf("invalid scheme %q", scheme), "")
+	}
+	if scheme == "file" {
+		return bad("file: URLs have an opaque origin, which browsers send as null", "")
+	}
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		what := map[byte]string{'/': "a path", '?': "a query", '#': "a fragment"}[rest[j]]
+		if rest[j:] == "/" {
+			what = "a trailing slash"
+		}
+		return bad(what+": an origin is scheme://host[:port] and nothing after", scheme+"://"+rest[:j])
+	}
+	if j := strings.LastIndexByte(rest, '@'); j >= 0 {
+		return bad("userinfo: an origin has no user name or password", scheme+"://"+rest[j+1:])
+	}
+	host, port, ok := splitHostPort(rest)
+	if !ok {
+		return bad("malformed host or port", "")
+	}
+	p := Pattern{Scheme: scheme}
+	switch port {
+	case "":
+	case "*":
+		p.Port = AnyPort
+	default:
+		n, ok := parsePort(port)
+		if !ok {
+			if n, err := strconv.Atoi(port); err == nil && n > 0 && n <= 65535 {
+				return bad(fmt.Sprintf("port %q has a leading zero", port), fmt.Sprintf("%s://%s:%d", scheme, host, n))
+			}
+			return bad(fmt.Sprintf("invalid port %q: want 1 to 65535 or *", port), "")
+		}
+		if n == DefaultPort(scheme) {
+			return bad(fmt.Sprintf("default port %d written out: browsers omit it from the Origin header", n), scheme+"://"+host)
+		}
+		p.Port = n
+	}
+	if strings.HasPrefix(host, "*.") {
+		p.Subdomains = true
+		host = host[2:]
+	}
+	if strings.Contains(host, "*") {
+		return bad("a wildcard may only be the whole leftmost label of the host (\"*.example.com\") or the whole port (\":*\")", "")
+	}
+	if host == "" {
+		return bad("no host", "")
+	}
+	if err := checkHost(host, p.Subdomains); err != nil {
+		return Pattern{}, err
+	}
+	p.Host = host
+	return p, nil
+}
+
+// checkHost validates a pattern's host: a canonical IPv4 or bracketed IPv6
+// address, or an ASCII domain name of LDH labels.
+func checkHost(host string, subdomains bool) error {
+	if strings.HasPrefix(host, "[") {
+		if subdomains {
+			return &PatternError{Reason: "an IP address has no subdomains"}
+		}
+		if !strings.HasSuffix(host, "]") {
+			return &PatternError{Reason: "unterminated IPv6 address"}
+		}
+		a, err := netip.ParseAddr(host[1 : len(host)-1])
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return &PatternError{Reason: fmt.Sprintf("invalid IPv6 address %q", host)}
+		}
+		if canon := "[" + a.String() + "]"; canon != host {
+			return &PatternError{Reason: "IPv6 address not in the canonical form browsers send", Hint: canon}
+		}
+		return nil
+	}
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			ascii, err := idna.Lookup.ToASCII(host)
+			if err != nil {
+				return &PatternError{Reason: "non-ASCII host that is not a valid internationalized domain name"}
+			}
+			return &PatternError{Reason: "non-ASCII host: browsers send internationalized domain names in their ASCII (punycode) form", Hint: ascii}
+		}
+	}
+	labels := strings.Split(host, ".")
+	last := labels[len(labels)-1]
+	if last != "" && isDigits(last) || strings.HasPrefix(last, "0x") {
+		// WHATWG URL: a host whose last label is numeric is an IPv4 address.
+		if subdomains {
+			return &PatternError{Reason: "an IP address has no subdomains"}
+		}
+		a, err := netip.ParseAddr(host)
+		if err != nil || !a.Is4() {
+			return &PatternError{Reason: fmt.Sprintf("%q is neither a domain name nor a canonical IPv4 address", host)}
+		}
+		return nil
+	}
+	if len(host) > maxHostLen {
+		return &PatternError{Reason: fmt.Sprintf("host longer than %d bytes", maxHostLen)}
+	}
+	for _, l := range labels {
+		if l == "" {
+			return &PatternError{Reason: "empty label in host"}
+		}
+		if len(l) > 63 {
+			return &PatternError{Reason: "label longer than 63 bytes in host"}
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return &PatternError{Reason: fmt.Sprintf("label %q starts or ends with a hyphen", l)}
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+				return &PatternError{Reason: fmt.Sprintf("invalid byte %q in host", c)}
+			}
+		}
+		if strings.HasPrefix(l, "xn--") {
+			if _, err := idna.Lookup.ToUnicode(l); err != nil {
+				return &PatternError{Reason: fmt.Sprintf("invalid punycode label %q", l)}
+			}
+		}
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
