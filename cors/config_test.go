@@ -99,7 +99,7 @@ var invalidConfigs = []struct {
 			{"AllowOrigins[15]", corserr.Invalid, "https://*.*.example.com", "leftmost label"},
 			{"AllowOrigins[16]", corserr.Invalid, "https://[::0001]", "[::1]"},
 			{"AllowOrigins[17]", corserr.Invalid, "https://010.1.1.1", "canonical IPv4"},
-			{"AllowOrigins[18]", corserr.Invalid, "https://bücher.example", "xn--bcher-kva.example"},
+			{"AllowOrigins[18]", corserr.Invalid, "https://bücher.example", "punycode"},
 			{"AllowOrigins[19]", corserr.Invalid, " https://example.com", "whitespace"},
 			{"AllowOrigins[20]", corserr.Invalid, "https://-a.example.com", "hyphen"},
 		},

@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"golang.org/x/net/idna"
 )
 
 // AnyPort is the Port of a pattern that ends in ":*".
@@ -199,11 +197,7 @@ func checkHost(host string, subdomains bool) error {
 	}
 	for i := 0; i < len(host); i++ {
 		if host[i] >= 0x80 {
-			ascii, err := idna.Lookup.ToASCII(host)
-			if err != nil {
-				return &PatternError{Reason: "non-ASCII host that is not a valid internationalized domain name"}
-			}
-			return &PatternError{Reason: "non-ASCII host: browsers send internationalized domain names in their ASCII (punycode) form", Hint: ascii}
+			return &PatternError{Reason: "non-ASCII host: browsers send internationalized domain names in their ASCII form (punycode, xn--...)"}
 		}
 	}
 	labels := strings.Split(host, ".")
@@ -238,10 +232,8 @@ func checkHost(host string, subdomains bool) error {
 				return &PatternError{Reason: fmt.Sprintf("invalid byte %q in host", c)}
 			}
 		}
-		if strings.HasPrefix(l, "xn--") {
-			if _, err := idna.Lookup.ToUnicode(l); err != nil {
-				return &PatternError{Reason: fmt.Sprintf("invalid punycode label %q", l)}
-			}
+		if strings.HasPrefix(l, "xn--") && len(l) == len("xn--") {
+			return &PatternError{Reason: fmt.Sprintf("empty punycode label %q", l)}
 		}
 	}
 	return nil
