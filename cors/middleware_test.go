@@ -104,7 +104,7 @@ var middlewareCases = []middlewareCase{
 				wantReason: "allowed",
 			}, {
 				desc: "allowed preflight with header names as a proxy rewrote them", method: "OPTIONS",
-				reqHdrs: http.Header{"Origin": {appOrigin}, hACRM: {"PATCH"}, hACRH: {"Content-Type , ", " X-Request-ID"}},
+				reqHdrs:    http.Header{"Origin": {appOrigin}, hACRM: {"PATCH"}, hACRH: {"Content-Type , ", " X-Request-ID"}},
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
