@@ -239,15 +239,23 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 	}
 	// An exact origin covered by a wildcard pattern of the same list is a
 	// sign of confusion: say so rather than keep both.
-	for _, a := range patterns {
-		if !a.IsExact() {
-			continue
+	var wild []origin.Pattern
+	for _, p := range patterns {
+		if !p.IsExact() {
+			wild = append(wild, p)
 		}
-		o, _ := origin.Parse(a.String())
-		for _, b := range patterns {
-			if !b.IsExact() && b.Matches(o) {
-				v.add(field, slices.Index(cfg.AllowOrigins, a.String()), a.String(), corserr.Duplicate, "already covered by %q", b.String())
-				break
+	}
+	if len(wild) > 0 {
+		for i, s := range cfg.AllowOrigins {
+			o, ok := origin.Parse(s)
+			if !ok || seen[s] != i {
+				continue // not an origin, or a duplicate already reported
+			}
+			for _, w := range wild {
+				if w.Matches(o) {
+					v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
+					break
+				}
 			}
 		}
 	}
