@@ -183,12 +183,13 @@ func (p *policy) decide(r *http.Request, pl *plan) {
 		p.allowActual(pl, "")
 		return
 	}
-	acrm, hasACRM := r.Header[hdrACRM]
-	if r.Method == http.MethodOptions && hasACRM {
-		// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
-		pl.kind = KindPreflight
-		p.decidePreflight(r, pl, origins, acrm)
-		return
+	if r.Method == http.MethodOptions {
+		if acrm, ok := r.Header[hdrACRM]; ok {
+			// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
+			pl.kind = KindPreflight
+			p.decidePreflight(r, pl, origins, acrm)
+			return
+		}
 	}
 	// An actual CORS request, OPTIONS or not: the handler answers it.
 	pl.kind = KindActual
