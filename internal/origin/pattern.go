@@ -200,8 +200,7 @@ func checkHost(host string, subdomains bool) error {
 			return &PatternError{Reason: "non-ASCII host: browsers send internationalized domain names in their ASCII form (punycode, xn--...)"}
 		}
 	}
-	labels := strings.Split(host, ".")
-	last := labels[len(labels)-1]
+	last := host[strings.LastIndexByte(host, '.')+1:]
 	if last != "" && isDigits(last) || strings.HasPrefix(last, "0x") {
 		// WHATWG URL: a host whose last label is numeric is an IPv4 address.
 		if subdomains {
@@ -216,7 +215,9 @@ func checkHost(host string, subdomains bool) error {
 	if len(host) > maxHostLen {
 		return &PatternError{Reason: fmt.Sprintf("host longer than %d bytes", maxHostLen)}
 	}
-	for _, l := range labels {
+	for rest := host; ; {
+		l, tail, more := strings.Cut(rest, ".")
+		rest = tail
 		if l == "" {
 			return &PatternError{Reason: "empty label in host"}
 		}
@@ -232,11 +233,13 @@ func checkHost(host string, subdomains bool) error {
 				return &PatternError{Reason: fmt.Sprintf("invalid byte %q in host", c)}
 			}
 		}
-		if strings.HasPrefix(l, "xn--") && len(l) == len("xn--") {
+		if l == "xn--" {
 			return &PatternError{Reason: fmt.Sprintf("empty punycode label %q", l)}
 		}
+		if !more {
+			return nil
+		}
 	}
-	return nil
 }
 
 func isDigits(s string) bool {
