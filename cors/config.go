@@ -192,7 +192,7 @@ func compile(cfg Config) (*policy, []*corserr.Error, error) {
 func (p *policy) compileOrigins(v *validator, cfg *Config) {
 	const field = "AllowOrigins"
 	if len(cfg.AllowOrigins) == 0 {
-		v.add(field, -1, "", corserr.Invalid, "no origin is allowed: list at least one origin, or \"*\" for any")
+		v.add(field, -1, "", corserr.Missing, "no origin is allowed: list at least one origin, or \"*\" for any")
 		return
 	}
 	var patterns []origin.Pattern
@@ -231,11 +231,7 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 		patterns = append(patterns, pat)
 	}
 	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
-		for i, s := range cfg.AllowOrigins {
-			if s != "*" {
-				v.add(field, i, s, corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
-			}
-		}
+		v.add(field, slices.Index(cfg.AllowOrigins, "*"), "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
 	}
 	// An exact origin covered by a wildcard pattern of the same list is a
 	// sign of confusion: say so rather than keep both.
@@ -308,7 +304,7 @@ func (p *policy) compileMethods(v *validator, cfg *Config) {
 		list = append(list, m)
 	}
 	if p.anyMethod && len(cfg.AllowMethods) > 1 {
-		v.add(field, -1, strings.Join(cfg.AllowMethods, ","), corserr.Duplicate, "\"*\" already allows every method: list either \"*\" alone or the methods")
+		v.add(field, slices.Index(cfg.AllowMethods, "*"), "*", corserr.Duplicate, "\"*\" already allows every method: list either \"*\" alone or the methods")
 	}
 	switch {
 	case p.anyMethod:
@@ -412,7 +408,7 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 		list = append(list, lower)
 	}
 	if anyHeader && len(list) > 0 {
-		v.add(field, -1, strings.Join(cfg.ExposeHeaders, ","), corserr.Duplicate, "\"*\" already exposes every header: list either \"*\" alone or the headers")
+		v.add(field, slices.Index(cfg.ExposeHeaders, "*"), "*", corserr.Duplicate, "\"*\" already exposes every header: list either \"*\" alone or the headers")
 	}
 	if anyHeader {
 		p.aceh = "*"

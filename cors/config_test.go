@@ -48,7 +48,7 @@ func assertProblems(t *testing.T, errs []*corserr.Error, wants []want) {
 		if !strings.Contains(errs[i].Detail, w.detail) {
 			t.Errorf("%s: got detail %q; want it to contain %q", w, errs[i].Detail, w.detail)
 		}
-		if msg := errs[i].Error(); !strings.HasPrefix(msg, "cors: "+w.path+": ") || !strings.Contains(msg, fmt.Sprintf("%q", w.value)) {
+		if msg := errs[i].Error(); !strings.HasPrefix(msg, "cors: "+w.path+": ") || w.reason != corserr.Missing && !strings.Contains(msg, fmt.Sprintf("%q", w.value)) {
 			t.Errorf("got message %q; want it to name %s and %q", msg, w.path, w.value)
 		}
 	}
@@ -62,14 +62,14 @@ var invalidConfigs = []struct {
 	{
 		desc:  "no origins",
 		cfg:   cors.Config{},
-		wants: []want{{"AllowOrigins", corserr.Invalid, "", "no origin"}},
+		wants: []want{{"AllowOrigins", corserr.Missing, "", "no origin"}},
 	}, {
 		desc: "null origin and star with credentials",
 		cfg:  cors.Config{AllowOrigins: []string{"null", "*"}, AllowCredentials: true},
 		wants: []want{
 			{"AllowOrigins[0]", corserr.Prohibited, "null", "forge"},
 			{"AllowOrigins[1]", corserr.Incompatible, "*", "AllowCredentials"},
-			{"AllowOrigins[0]", corserr.Duplicate, "null", "\"*\" already allows every origin"},
+			{"AllowOrigins[1]", corserr.Duplicate, "*", "\"*\" already allows every origin"},
 		},
 	}, {
 		desc: "malformed origins",
@@ -140,7 +140,7 @@ var invalidConfigs = []struct {
 			{"AllowMethods[4]", corserr.Invalid, "GE T", "token"},
 			{"AllowMethods[5]", corserr.Invalid, "", "token"},
 			{"AllowMethods[7]", corserr.Duplicate, "PUT", "twice"},
-			{"AllowMethods", corserr.Duplicate, "*,CONNECT,trace,delete,GE T,,PUT,PUT", "alone"},
+			{"AllowMethods[0]", corserr.Duplicate, "*", "alone"},
 		},
 	}, {
 		desc: "request headers",
@@ -169,7 +169,7 @@ var invalidConfigs = []struct {
 			{"ExposeHeaders[0]", corserr.Incompatible, "*", "literally"},
 			{"ExposeHeaders[1]", corserr.Prohibited, "Set-Cookie", "never expose"},
 			{"ExposeHeaders[3]", corserr.Duplicate, "X-A", "twice"},
-			{"ExposeHeaders", corserr.Duplicate, "*,Set-Cookie,X-A,X-A", "alone"},
+			{"ExposeHeaders[0]", corserr.Duplicate, "*", "alone"},
 		},
 	}, {
 		desc: "max age and status",

@@ -89,14 +89,14 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 func (m *Middleware) Evaluate(r *http.Request) Decision {
 	p := m.p.Load()
 	if p == nil {
-		kind := KindNotCORS
-		if r.Header["Origin"] != nil {
-			kind = KindActual
-			if r.Method == http.MethodOptions && r.Header["Access-Control-Request-Method"] != nil {
-				kind = KindPreflight
+		d := Decision{Kind: KindNotCORS, Allowed: true, Reason: ReasonNotCORS, Header: http.Header{}}
+		if r.Header[hdrOrigin] != nil {
+			d.Kind, d.Allowed, d.Reason = KindActual, false, ReasonNoPolicy
+			if r.Method == http.MethodOptions && r.Header[hdrACRM] != nil {
+				d.Kind = KindPreflight
 			}
 		}
-		return Decision{Kind: kind, Reason: ReasonNoPolicy, Header: http.Header{}}
+		return d
 	}
 	var pl plan
 	p.decide(r, &pl)

@@ -351,6 +351,9 @@ func TestMiddleware_zeroValuePassesThrough(t *testing.T) {
 	if d.Reason != cors.ReasonNoPolicy || d.Kind != cors.KindPreflight || d.Allowed {
 		t.Errorf("Evaluate: got %+v; want a disallowed preflight with no policy", d)
 	}
+	if d := mw.Evaluate(newRequest("GET", nil)); d.Reason != cors.ReasonNotCORS || d.Kind != cors.KindNotCORS || !d.Allowed {
+		t.Errorf("Evaluate: got %+v; want an allowed request that is not CORS", d)
+	}
 	if mw.Config() != nil {
 		t.Error("Config: got a policy; want nil")
 	}

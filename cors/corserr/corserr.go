@@ -21,6 +21,8 @@ type Reason string
 
 // The reasons an error may carry.
 const (
+	// Missing: a required value is absent (Value is then "").
+	Missing Reason = "missing"
 	// Invalid: the value is not well formed (not a token, not an origin...).
 	Invalid Reason = "invalid"
 	// Prohibited: the value is well formed but unsafe or meaningless for
@@ -57,6 +59,9 @@ func (e *Error) Path() string {
 }
 
 func (e *Error) Error() string {
+	if e.Reason == Missing {
+		return fmt.Sprintf("cors: %s: missing: %s", e.Path(), e.Detail)
+	}
 	if e.Detail == "" {
 		return fmt.Sprintf("cors: %s: %s value %q", e.Path(), e.Reason, e.Value)
 	}

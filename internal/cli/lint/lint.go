@@ -1,0 +1,160 @@
+// Package lint is the crossgate lint command: it checks a policy file and
+// prints every problem found.
+package lint
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/policyfile"
+	"github.com/spf13/cobra"
+)
+
+// Options are the inputs of the lint command.
+type Options struct {
+	IO   cmdutil.IO
+	File string // the policy file, or "-" for standard input
+	JSON bool
+}
+
+// NewCmdLint returns the lint command. runF, when not nil, runs instead of
+// [Run] once the command line is parsed (for tests).
+func NewCmdLint(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	cmd := &cobra.Command{
+		Use:                   "lint [--json] FILE",
+		DisableFlagsInUseLine: true,
+		Short:                 "Check a policy file",
+		Long: `Check a policy file and print every problem found, each as
+FILE:LINE:COLUMN: key.path: message. Warnings (problems that do not stop the
+policies from working as written) are marked "warning:".
+
+FILE "-" reads the policy file from standard input.
+
+Exit codes: 0 the file is valid (it may have warnings), 1 the file has
+errors, 2 a usage error or an unreadable file.`,
+		Example: `  crossgate lint examples/crossgate.yaml
+  crossgate lint --json policy.yaml`,
+		Args: cmdutil.ExactArgs(1, "the policy file to check"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false,
+		"print the diagnostics as a JSON list of {file, line, column, path, message, severity}")
+	return cmd
+}
+
+// Run checks the policy file and prints the diagnostics to opts.IO.Out. It
+// returns an *cmdutil.ExitError for an invalid or unreadable file.
+func Run(_ context.Context, opts *Options) error {
+	name, src, err := read(opts)
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	f, err := policyfile.Parse(name, src)
+	var diags []policyfile.Diagnostic
+	var perr *policyfile.Error
+	switch {
+	case err == nil:
+		diags = f.Warnings
+	case errors.As(err, &perr):
+		diags = perr.Diagnostics
+	default:
+		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
+	}
+	if opts.JSON {
+		err = writeJSON(opts.IO.Out, diags)
+	} else {
+		err = writeText(opts.IO.Out, name, f, diags)
+	}
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
+	}
+	if f == nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFail}
+	}
+	return nil
+}
+
+func read(opts *Options) (name string, src []byte, err error) {
+	if opts.File == "-" {
+		src, err = io.ReadAll(opts.IO.In)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading standard input: %w", err)
+		}
+		return "<stdin>", src, nil
+	}
+	src, err = os.ReadFile(opts.File)
+	return opts.File, src, err
+}
+
+func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.Diagnostic) error {
+	nerrs, nwarns := 0, 0
+	for _, d := range diags {
+		if d.Warning {
+			nwarns++
+		} else {
+			nerrs++
+		}
+		if _, err := fmt.Fprintln(w, d); err != nil {
+			return err
+		}
+	}
+	summary := fmt.Sprintf("%s: %s", name, plural(nerrs, "error"))
+	if f != nil {
+		summary = fmt.Sprintf("%s: ok, %s", name, plural(len(f.Policies), "policy"))
+	}
+	if nwarns > 0 {
+		summary += ", " + plural(nwarns, "warning")
+	}
+	_, err := fmt.Fprintln(w, summary)
+	return err
+}
+
+func plural(n int, noun string) string {
+	switch {
+	case n == 1:
+		return "1 " + noun
+	case noun == "policy":
+		return fmt.Sprintf("%d policies", n)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// jsonDiagnostic is a diagnostic in the --json output. Column is 0 when
+// the YAML parser gives none.
+type jsonDiagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Path     string `json:"path"`
+	Message  string `json:"message"`
+	Severity string `json:"severity"` // "error" or "warning"
+}
+
+func writeJSON(w io.Writer, diags []policyfile.Diagnostic) error {
+	out := make([]jsonDiagnostic, 0, len(diags))
+	for _, d := range diags {
+		sev := "error"
+		if d.Warning {
+			sev = "warning"
+		}
+		out = append(out, jsonDiagnostic{
+			File: d.Pos.File, Line: d.Pos.Line, Column: d.Pos.Column,
+			Path: d.Path, Message: d.Message, Severity: sev,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

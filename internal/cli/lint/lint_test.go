@@ -1,0 +1,83 @@
+package lint_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cli/lint"
+)
+
+func TestNewCmdLint(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		desc      string
+		cli       string
+		want      lint.Options
+		wantUsage bool // a *cmdutil.UsageError
+		wantErr   bool // any other error from the command line
+	}{
+		{desc: "file", cli: "policy.yaml", want: lint.Options{File: "policy.yaml"}},
+		{desc: "json flag first", cli: "--json policy.yaml", want: lint.Options{File: "policy.yaml", JSON: true}},
+		{desc: "json flag last", cli: "policy.yaml --json", want: lint.Options{File: "policy.yaml", JSON: true}},
+		{desc: "standard input", cli: "-", want: lint.Options{File: "-"}},
+		{desc: "no file", cli: "", wantUsage: true},
+		{desc: "two files", cli: "a.yaml b.yaml", wantUsage: true},
+		{desc: "unknown flag", cli: "--jsn a.yaml", wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			t.Parallel()
+			var got *lint.Options
+			cmd := lint.NewCmdLint(cmdutil.IO{}, func(_ context.Context, o *lint.Options) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(strings.Fields(tc.cli))
+			cmd.SetOut(new(bytes.Buffer))
+			cmd.SetErr(new(bytes.Buffer))
+			err := cmd.Execute()
+			var usage *cmdutil.UsageError
+			switch {
+			case tc.wantUsage:
+				if !errors.As(err, &usage) {
+					t.Fatalf("got error %v; want a usage error", err)
+				}
+				return
+			case tc.wantErr:
+				if err == nil {
+					t.Fatal("got no error; want one")
+				}
+				return
+			case err != nil:
+				t.Fatalf("got error %v; want none", err)
+			}
+			if got == nil {
+				t.Fatal("run function not called")
+			}
+			if got.File != tc.want.File || got.JSON != tc.want.JSON {
+				t.Errorf("got File %q, JSON %t; want File %q, JSON %t", got.File, got.JSON, tc.want.File, tc.want.JSON)
+			}
+		})
+	}
+}
+
+func TestRun_stdin(t *testing.T) {
+	t.Parallel()
+	var stdout bytes.Buffer
+	ios := cmdutil.IO{In: strings.NewReader("policies:\n  - name: a\n    allow_origins: [\"null\"]\n"), Out: &stdout}
+	err := lint.Run(context.Background(), &lint.Options{IO: ios, File: "-"})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitFail {
+		t.Fatalf("got error %v; want exit code %d", err, cmdutil.ExitFail)
+	}
+	want := `<stdin>:3:21: policies[0].allow_origins[0]: cors: prohibited value "null": ` +
+		"the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it\n" +
+		"<stdin>: 1 error\n"
+	if got := stdout.String(); got != want {
+		t.Errorf("got output\n%s\nwant\n%s", got, want)
+	}
+}

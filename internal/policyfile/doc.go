@@ -1,0 +1,30 @@
+// Package policyfile reads crossgate's YAML policy file: a list of named CORS
+// policies, each with the requests it applies to.
+//
+// Decoding is strict. Unknown keys, values of the wrong type, duplicate keys,
+// YAML aliases and merge keys, and a second YAML document are errors. Every
+// problem is reported at once, each as a [Diagnostic] that names the file,
+// the line and column, and the key path (policies[1].allow_origins[0]).
+// Each policy is then checked by [cors.Validate], and its problems are
+// reported against the YAML key or list element they come from.
+//
+// The file's shape:
+//
+//	policies:
+//	  - name: app                 # required, unique
+//	    match:                    # optional: which requests the policy is for
+//	      hosts: [api.example.com, "*.api.example.com"]
+//	      paths: [/api/]
+//	    allow_origins: [https://app.example.com, "https://*.preview.example.com"]
+//	    allow_credentials: true
+//	    allow_methods: [GET, POST, PUT, PATCH, DELETE]
+//	    allow_headers: [Authorization, Content-Type]
+//	    expose_headers: [X-Total-Count]
+//	    max_age: 2h               # a Go duration; 0 sends Access-Control-Max-Age: 0
+//	    allow_private_network: false
+//	    preflight_status: 204
+//	    dangerously_allow_public_suffix_patterns: false
+//	    dangerously_allow_insecure_origins_with_credentials: false
+//
+// It comes with no API stability promise.
+package policyfile
