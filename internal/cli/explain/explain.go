@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/crossgate/crossgate/fetch"
 	"net/http"
 	"net/url"
 	"strings"
@@ -104,7 +105,7 @@ func (o *Options) check(rawURL string, headers []string) error {
 			return cmdutil.Usagef("invalid --header %q: set the origin with --origin", h)
 		case lower == "host":
 			return cmdutil.Usagef("invalid --header %q: the host comes from the URL", h)
-		case o.Preflight && isForbiddenRequestHeader(lower):
+		case o.Preflight && fetch.IsForbiddenRequestHeader(name, value):
 			return cmdutil.Usagef("invalid --header %q: scripts cannot set %s, so it plays no part in the preflight", h, name)
 		}
 		o.Header.Add(name, value)
@@ -113,8 +114,8 @@ func (o *Options) check(rawURL string, headers []string) error {
 		if o.Origin == "" {
 			return cmdutil.Usagef("--preflight needs --origin: browsers only send preflights for cross-origin requests")
 		}
-		o.Method = normalizeMethod(o.Method)
-		if isForbiddenMethod(o.Method) {
+		o.Method = fetch.NormalizeMethod(o.Method)
+		if fetch.IsForbiddenMethod(o.Method) {
 			return cmdutil.Usagef("invalid --method %q: browsers never send CONNECT, TRACE or TRACK", o.Method)
 		}
 	}
