@@ -195,58 +195,68 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 		v.add(field, -1, "", corserr.Missing, "no origin is allowed: list at least one origin, or \"*\" for any")
 		return
 	}
-	var patterns []origin.Pattern
-	seen := make(map[string]int)
+	// exact maps each exact origin to its index, for duplicates; the
+	// matcher keeps it. Other entries are few: a slice is enough.
+	exact := make(map[string]int, len(cfg.AllowOrigins))
+	var wild []origin.Pattern
+	var others []string
 	for i, s := range cfg.AllowOrigins {
-		if j, dup := seen[s]; dup {
+		if j, dup := exact[s]; dup {
 			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
 			continue
 		}
-		seen[s] = i
+		if j := slices.Index(others, s); j >= 0 {
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", slices.Index(cfg.AllowOrigins, s))
+			continue
+		}
 		switch s {
 		case "*":
+			others = append(others, s)
 			p.anyOrigin = true
 			if cfg.AllowCredentials {
 				v.add(field, i, s, corserr.Incompatible, "\"*\" cannot be used with AllowCredentials: browsers reject Access-Control-Allow-Origin: * on credentialed requests; list the origins")
 			}
 			continue
 		case "null":
+			others = append(others, s)
 			v.add(field, i, s, corserr.Prohibited, "the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it")
 			continue
 		}
 		pat, err := origin.ParsePattern(s)
 		if err != nil {
+			others = append(others, s)
 			v.add(field, i, s, corserr.Invalid, "%v", err)
 			continue
 		}
 		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
+			others = append(others, s)
 			v.add(field, i, s, corserr.Prohibited, "%q is a public suffix: anyone can register a subdomain of it (set DangerouslyAllowPublicSuffixPatterns to allow it anyway)", pat.Host)
 			continue
 		}
 		if cfg.AllowCredentials && !cfg.DangerouslyAllowInsecureOriginsWithCredentials &&
 			pat.Scheme != "https" && pat.Scheme != "wss" && !origin.IsLoopback(pat.Host) {
+			others = append(others, s)
 			v.add(field, i, s, corserr.Incompatible, "an insecure origin with AllowCredentials lets any network attacker read credentialed responses; use https (or set DangerouslyAllowInsecureOriginsWithCredentials)")
 			continue
 		}
-		patterns = append(patterns, pat)
+		if pat.IsExact() {
+			exact[s] = i // s is canonical: ParsePattern refuses anything else
+		} else {
+			others = append(others, s)
+			wild = append(wild, pat)
+		}
 	}
 	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
 		v.add(field, slices.Index(cfg.AllowOrigins, "*"), "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
 	}
 	// An exact origin covered by a wildcard pattern of the same list is a
 	// sign of confusion: say so rather than keep both.
-	var wild []origin.Pattern
-	for _, p := range patterns {
-		if !p.IsExact() {
-			wild = append(wild, p)
-		}
-	}
 	if len(wild) > 0 {
 		for i, s := range cfg.AllowOrigins {
-			o, ok := origin.Parse(s)
-			if !ok || seen[s] != i {
-				continue // not an origin, or a duplicate already reported
+			if j, ok := exact[s]; !ok || j != i {
+				continue
 			}
+			o, _ := origin.Parse(s)
 			for _, w := range wild {
 				if w.Matches(o) {
 					v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
@@ -255,7 +265,7 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			}
 		}
 	}
-	p.origins = origin.NewMatcher(patterns)
+	p.origins = origin.NewMatcherFrom(exact, wild)
 }
 
 // isPublicSuffix reports whether domain is a public suffix, ICANN or private

@@ -102,6 +102,11 @@ func (m *Middleware) Evaluate(r *http.Request) Decision {
 	p.decide(r, &pl)
 	h := make(http.Header)
 	pl.apply(h)
+	if pl.reason == ReasonOriginNotAllowed {
+		if _, ok := origin.Parse(pl.detail); !ok {
+			pl.reason = ReasonInvalidOrigin
+		}
+	}
 	d := Decision{
 		Kind:    pl.kind,
 		Allowed: pl.reason == ReasonAllowed || pl.reason == ReasonNotCORS,
@@ -140,12 +145,14 @@ const (
 	varyAll
 )
 
+// varyNames are the names of a varySet's bits.
+var varyNames = [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN}
+
 // varyValues holds the Vary value for each varySet, computed once so that
 // merging with a Vary already set takes no allocation.
 var varyValues = func() (vs [varyAll]string) {
-	names := [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN}
 	for s := range vs {
-		for i, n := range names {
+		for i, n := range varyNames {
 			if s&(1<<i) != 0 {
 				if vs[s] != "" {
 					vs[s] += ", "
@@ -227,10 +234,10 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 		pl.reason = ReasonInvalidOrigin
 		return false
 	}
+	// Whether the origin is malformed or just not listed matters only to
+	// Evaluate, which tells them apart; the request path does not parse
+	// it a second time.
 	pl.detail = origins[0]
-	if _, ok := origin.Parse(origins[0]); !ok {
-		pl.reason = ReasonInvalidOrigin
-	}
 	return false
 }
 
@@ -371,25 +378,22 @@ func (p *policy) headerAllowed(name string) bool {
 // that a handler or outer middleware appending to one cannot write into
 // another, nor into another response's (rs/cors#198).
 func (pl *plan) apply(h http.Header) {
-	n := 0
-	for _, v := range [...]string{pl.acao, pl.acac, pl.acam, pl.acah, pl.acma, pl.acapn, pl.aceh} {
-		if v != "" {
-			n++
-		}
-	}
+	n := count(pl.acao) + count(pl.acac) + count(pl.acam) + count(pl.acah) + count(pl.acma) + count(pl.acapn) + count(pl.aceh)
 	var oldVary []string
 	vary := pl.vary
 	if vary != 0 {
 		oldVary = h[hdrVary]
 		// Add to what the handler or an outer middleware put in Vary
 		// rather than replace it, and name nothing twice.
-		for i, name := range [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN} {
-			if vary&(1<<i) != 0 && httplex.HasListElementFold(oldVary, name) {
-				vary &^= 1 << i
+		if len(oldVary) > 0 {
+			for i, name := range varyNames {
+				if vary&(1<<i) != 0 && httplex.HasListElementFold(oldVary, name) {
+					vary &^= 1 << i
+				}
 			}
-		}
-		if httplex.HasListElementFold(oldVary, "*") {
-			vary = 0
+			if httplex.HasListElementFold(oldVary, "*") {
+				vary = 0
+			}
 		}
 		if vary != 0 {
 			n += len(oldVary) + 1
@@ -419,4 +423,11 @@ func (pl *plan) apply(h http.Header) {
 		vals[j] = varyValues[vary]
 		h[hdrVary] = vals[i : j+1 : j+1]
 	}
+}
+
+func count(v string) int {
+	if v == "" {
+		return 0
+	}
+	return 1
 }

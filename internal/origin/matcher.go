@@ -8,7 +8,7 @@ import "strings"
 // patterns, and never allocate. A Matcher is immutable once built and safe
 // for concurrent use.
 type Matcher struct {
-	exact map[string]struct{} // serialized origins, matched byte for byte
+	exact map[string]int // serialized origins, matched byte for byte
 	// byHost indexes the wildcard patterns by host: for a port wildcard the
 	// host itself, for a subdomain pattern the parent domain.
 	byHost map[string][]Pattern
@@ -20,10 +20,27 @@ type Matcher struct {
 
 // NewMatcher returns a Matcher for the given patterns.
 func NewMatcher(patterns []Pattern) *Matcher {
-	m := &Matcher{exact: make(map[string]struct{}), byHost: make(map[string][]Pattern)}
-	for _, p := range patterns {
+	exact := make(map[string]int, len(patterns))
+	var wild []Pattern
+	for i, p := range patterns {
 		if p.IsExact() {
-			m.exact[p.String()] = struct{}{}
+			exact[p.String()] = i
+		} else {
+			wild = append(wild, p)
+		}
+	}
+	return NewMatcherFrom(exact, wild)
+}
+
+// NewMatcherFrom returns a Matcher for the exact origins that are the keys
+// of exact, in their serialized form, and for the wildcard patterns wild.
+// The values of exact are the caller's. The Matcher keeps exact: the caller
+// must not change it afterwards.
+func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
+	m := &Matcher{exact: exact, byHost: make(map[string][]Pattern)}
+	for _, p := range wild {
+		if p.IsExact() {
+			m.exact[p.String()] = -1
 			continue
 		}
 		m.byHost[p.Host] = append(m.byHost[p.Host], p)

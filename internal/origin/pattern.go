@@ -27,6 +27,7 @@ type Pattern struct {
 // String returns the pattern in its canonical form.
 func (p Pattern) String() string {
 	var b strings.Builder
+	b.Grow(len(p.Scheme) + len("://*.") + len(p.Host) + len(":65535"))
 	b.WriteString(p.Scheme)
 	b.WriteString("://")
 	if p.Subdomains {
@@ -97,6 +98,12 @@ func bad(reason string, hint string) (Pattern, error) {
 // byte-exact matching against the Origin header is correct. "*" and "null"
 // are the caller's to handle; both are refused here.
 func ParsePattern(s string) (Pattern, error) {
+	// Most patterns are plain origins in canonical form: take them at the
+	// cost of parsing a request origin, and leave the rest to the full
+	// checks below.
+	if o, ok := Parse(s); ok && o.Scheme != "file" && o.Port != DefaultPort(o.Scheme) && isPlainDomain(o.Host) {
+		return Pattern{Scheme: o.Scheme, Host: o.Host, Port: o.Port}, nil
+	}
 	switch s {
 	case "":
 		return bad("empty origin", "")
@@ -249,4 +256,27 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// isPlainDomain reports whether host, already known to be made of labels of
+// 1 to 63 bytes of [a-z0-9_-], is a domain name that needs no further check:
+// no label starts or ends with a hyphen, no label is a bare "xn--", and the
+// last label is not numeric (which would make the host an IPv4 address).
+func isPlainDomain(host string) bool {
+	if host[0] == '[' {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(host); i++ {
+		if i < len(host) && host[i] != '.' {
+			continue
+		}
+		l := host[start:i]
+		if l[0] == '-' || l[len(l)-1] == '-' || l == "xn--" {
+			return false
+		}
+		start = i + 1
+	}
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	return !isDigits(last) && !strings.HasPrefix(last, "0x")
 }
