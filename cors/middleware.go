@@ -2,6 +2,7 @@ package cors
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/crossgate/crossgate/internal/httplex"
@@ -378,14 +379,12 @@ func (p *policy) headerAllowed(name string) bool {
 // that a handler or outer middleware appending to one cannot write into
 // another, nor into another response's (rs/cors#198).
 func (pl *plan) apply(h http.Header) {
-	n := count(pl.acao) + count(pl.acac) + count(pl.acam) + count(pl.acah) + count(pl.acma) + count(pl.acapn) + count(pl.aceh)
-	var oldVary []string
 	vary := pl.vary
+	var oldVary []string
 	if vary != 0 {
-		oldVary = h[hdrVary]
 		// Add to what the handler or an outer middleware put in Vary
 		// rather than replace it, and name nothing twice.
-		if len(oldVary) > 0 {
+		if oldVary = h[hdrVary]; len(oldVary) > 0 {
 			for i, name := range varyNames {
 				if vary&(1<<i) != 0 && httplex.HasListElementFold(oldVary, name) {
 					vary &^= 1 << i
@@ -395,29 +394,37 @@ func (pl *plan) apply(h http.Header) {
 				vary = 0
 			}
 		}
-		if vary != 0 {
-			n += len(oldVary) + 1
-		}
+	}
+	n := count(pl.acao) + count(pl.acac) + count(pl.acam) + count(pl.acah) + count(pl.acma) + count(pl.acapn) + count(pl.aceh)
+	if vary != 0 {
+		n += len(oldVary) + 1
 	}
 	if n == 0 {
 		return
 	}
-	vals := make([]string, n)
+	vals := newValues(n)
 	i := 0
-	set := func(name, v string) {
-		if v != "" {
-			vals[i] = v
-			h[name] = vals[i : i+1 : i+1]
-			i++
-		}
+	if pl.acao != "" {
+		i = put(h, hdrACAO, pl.acao, vals, i)
 	}
-	set(hdrACAO, pl.acao)
-	set(hdrACAC, pl.acac)
-	set(hdrACAM, pl.acam)
-	set(hdrACAH, pl.acah)
-	set(hdrACMA, pl.acma)
-	set(hdrACAPN, pl.acapn)
-	set(hdrACEH, pl.aceh)
+	if pl.acac != "" {
+		i = put(h, hdrACAC, pl.acac, vals, i)
+	}
+	if pl.acam != "" {
+		i = put(h, hdrACAM, pl.acam, vals, i)
+	}
+	if pl.acah != "" {
+		i = put(h, hdrACAH, pl.acah, vals, i)
+	}
+	if pl.acma != "" {
+		i = put(h, hdrACMA, pl.acma, vals, i)
+	}
+	if pl.acapn != "" {
+		i = put(h, hdrACAPN, pl.acapn, vals, i)
+	}
+	if pl.aceh != "" {
+		i = put(h, hdrACEH, pl.aceh, vals, i)
+	}
 	if vary != 0 {
 		j := i + copy(vals[i:], oldVary)
 		vals[j] = varyValues[vary]
@@ -425,9 +432,45 @@ func (pl *plan) apply(h http.Header) {
 	}
 }
 
+// put sets the header name to the single value v, stored at vals[i], and
+// returns the index of the next free value.
+func put(h http.Header, name, v string, vals []string, i int) int {
+	vals[i] = v
+	h[name] = vals[i : i+1 : i+1]
+	return i + 1
+}
+
 func count(v string) int {
 	if v == "" {
 		return 0
 	}
 	return 1
+}
+
+// Header values are carved out of slabs: each response gets its own
+// elements, in a slice capped at its length, so that no two responses share
+// an element and an append reallocates; but the slab is allocated once for
+// many responses. A slab is held by one goroutine at a time (sync.Pool).
+const slabLen = 64
+
+type slab struct {
+	vals []string
+	next int
+}
+
+var slabs = sync.Pool{New: func() any { return new(slab) }}
+
+// newValues returns n zeroed values that no other response shares.
+func newValues(n int) []string {
+	if n > slabLen/4 {
+		return make([]string, n)
+	}
+	s := slabs.Get().(*slab)
+	if len(s.vals)-s.next < n {
+		s.vals, s.next = make([]string, slabLen), 0
+	}
+	v := s.vals[s.next : s.next+n : s.next+n]
+	s.next += n
+	slabs.Put(s)
+	return v
 }

@@ -1,0 +1,16 @@
+module github.com/crossgate/crossgate/bench
+
+go 1.26.0
+
+replace github.com/crossgate/crossgate => ../
+
+require (
+	github.com/crossgate/crossgate v0.0.0
+	github.com/go-chi/cors v1.2.2
+	github.com/rs/cors v1.11.1
+)
+
+require (
+	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)
