@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/crossgate/crossgate/cors"
@@ -106,4 +107,40 @@ func TestRegression_actualRequestsReachTheHandler(t *testing.T) {
 			t.Errorf("%s from a disallowed origin: handler called %t, status %d; want the handler's 200", method, spy.called, rec.Code)
 		}
 	}
+}
+
+// Header values come from slabs shared by many responses: responses served
+// at the same time, each rewriting its own headers, must never see another
+// response's values. Run with -race.
+func TestRegression_concurrentResponsesOwnTheirValues(t *testing.T) {
+	mw, err := cors.New(cors.Config{AllowOrigins: []string{"https://a.example", "https://b.example"}, ExposeHeaders: []string{"X-A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		for k, v := range w.Header() {
+			v[0] = o + "|" + k // the handler owns its response's values
+		}
+	}))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			o := "https://a.example"
+			if g%2 == 1 {
+				o = "https://b.example"
+			}
+			for range 500 {
+				w := &reusableWriter{h: make(http.Header)}
+				h.ServeHTTP(w, newRequest("GET", origin(o)))
+				for k, v := range w.h {
+					if len(v) != 1 || v[0] != o+"|"+k {
+						t.Errorf("header %s of a response to %s: got %q", k, o, v)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
