@@ -281,7 +281,9 @@ func isPublicSuffix(domain string) bool {
 
 func (p *policy) compileMethods(v *validator, cfg *Config) {
 	const field = "AllowMethods"
-	p.methods = make(map[string]struct{})
+	if len(cfg.AllowMethods) > 0 {
+		p.methods = make(map[string]struct{}, len(cfg.AllowMethods))
+	}
 	var list []string
 	for i, m := range cfg.AllowMethods {
 		if m == "*" {
@@ -326,7 +328,9 @@ func (p *policy) compileMethods(v *validator, cfg *Config) {
 
 func (p *policy) compileHeaders(v *validator, cfg *Config) {
 	const field = "AllowHeaders"
-	p.headers = make(map[string]struct{})
+	if len(cfg.AllowHeaders) > 0 {
+		p.headers = make(map[string]struct{}, len(cfg.AllowHeaders))
+	}
 	var list []string
 	for i, h := range cfg.AllowHeaders {
 		if h == "*" {
@@ -383,7 +387,10 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 
 func (p *policy) compileExpose(v *validator, cfg *Config) {
 	const field = "ExposeHeaders"
-	seen := make(map[string]bool)
+	var seen map[string]bool
+	if len(cfg.ExposeHeaders) > 0 {
+		seen = make(map[string]bool, len(cfg.ExposeHeaders))
+	}
 	var list []string
 	anyHeader := false
 	for i, h := range cfg.ExposeHeaders {
@@ -467,13 +474,23 @@ func (p *policy) compileScalars(v *validator, cfg *Config) {
 	}
 }
 
+// cloneConfig returns a deep copy of c, its lists carved out of one array.
 func cloneConfig(c *Config) Config {
+	all := make([]string, 0, len(c.AllowOrigins)+len(c.AllowMethods)+len(c.AllowHeaders)+len(c.ExposeHeaders))
+	clone := func(list []string) []string {
+		if list == nil {
+			return nil
+		}
+		start := len(all)
+		all = append(all, list...)
+		return all[start:len(all):len(all)]
+	}
 	return Config{
-		AllowOrigins:        slices.Clone(c.AllowOrigins),
+		AllowOrigins:        clone(c.AllowOrigins),
 		AllowCredentials:    c.AllowCredentials,
-		AllowMethods:        slices.Clone(c.AllowMethods),
-		AllowHeaders:        slices.Clone(c.AllowHeaders),
-		ExposeHeaders:       slices.Clone(c.ExposeHeaders),
+		AllowMethods:        clone(c.AllowMethods),
+		AllowHeaders:        clone(c.AllowHeaders),
+		ExposeHeaders:       clone(c.ExposeHeaders),
 		MaxAge:              c.MaxAge,
 		AllowPrivateNetwork: c.AllowPrivateNetwork,
 		PreflightStatus:     c.PreflightStatus,

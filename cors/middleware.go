@@ -74,6 +74,14 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		if _, isCORS := r.Header[hdrOrigin]; !isCORS && !p.anyOrigin {
+			// The most common request of all, cut short: not CORS, and
+			// the policy depends on the origin, so only Vary: Origin
+			// (as decide and apply would have it).
+			addVary(w.Header(), varyOrigin)
+			h.ServeHTTP(w, r)
+			return
+		}
 		var pl plan
 		p.decide(r, &pl)
 		pl.apply(w.Header())
@@ -430,6 +438,19 @@ func (pl *plan) apply(h http.Header) {
 		vals[j] = varyValues[vary]
 		h[hdrVary] = vals[i : j+1 : j+1]
 	}
+}
+
+// addVary adds the names of vary that h's Vary does not hold yet, as apply
+// does when Vary is the only header it sets.
+func addVary(h http.Header, vary varySet) {
+	old := h[hdrVary]
+	if len(old) > 0 {
+		(&plan{vary: vary}).apply(h)
+		return
+	}
+	vals := newValues(1)
+	vals[0] = varyValues[vary]
+	h[hdrVary] = vals
 }
 
 // put sets the header name to the single value v, stored at vals[i], and

@@ -37,7 +37,10 @@ func NewMatcher(patterns []Pattern) *Matcher {
 // The values of exact are the caller's. The Matcher keeps exact: the caller
 // must not change it afterwards.
 func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
-	m := &Matcher{exact: exact, byHost: make(map[string][]Pattern)}
+	m := &Matcher{exact: exact}
+	if len(wild) > 0 {
+		m.byHost = make(map[string][]Pattern)
+	}
 	for _, p := range wild {
 		if p.IsExact() {
 			m.exact[p.String()] = -1
