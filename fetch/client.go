@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strings"
@@ -341,6 +342,7 @@ func netErrorCode(err error) string {
 	var certErr *tls.CertificateVerificationError
 	var recErr tls.RecordHeaderError
 	var netErr net.Error
+	var protoErr textproto.ProtocolError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "net::ERR_CONNECTION_REFUSED"
@@ -356,6 +358,10 @@ func netErrorCode(err error) string {
 		return "net::ERR_ABORTED"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "net::ERR_TIMED_OUT"
+	case errors.As(err, &protoErr), strings.Contains(err.Error(), "malformed HTTP"):
+		// A response that does not parse, such as a NUL byte in a header
+		// value (observed in Chromium 156).
+		return "net::ERR_INVALID_HTTP_RESPONSE"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "net::ERR_EMPTY_RESPONSE"
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
 	"github.com/crossgate/crossgate/internal/cli/lint"
@@ -68,6 +69,7 @@ refused request), 2 a usage error.`,
 	root.AddCommand(
 		lint.NewCmdLint(ios, nil),
 		explain.NewCmdExplain(ios, nil),
+		check.NewCmdCheck(ios, nil),
 	)
 	return root
 }

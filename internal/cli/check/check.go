@@ -1,0 +1,185 @@
+// Package check is the crossgate check command: it runs one request over
+// the network as a browser would, and says what the browser makes of it.
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/httplex"
+	"github.com/spf13/cobra"
+)
+
+// Options are the inputs of the check command, checked.
+type Options struct {
+	IO cmdutil.IO
+	// Request is the request the page makes, as fetch models it.
+	Request fetch.Request
+	Engine  fetch.Engine
+	JSON    bool
+	// Color turns on ANSI colour in the text output; the command sets it
+	// when standard output is a terminal and NO_COLOR is not set.
+	Color bool
+	// Transport sends the requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// NewCmdCheck returns the check command. runF, when not nil, runs instead
+// of [Run] once the command line is parsed and checked (for tests).
+func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios, Color: isTerminal(ios.Out) && os.Getenv("NO_COLOR") == ""}
+	var (
+		method, origin, credentials, engine string
+		headers                             []string
+		bodyStream, xhr                     bool
+	)
+	cmd := &cobra.Command{
+		DisableFlagsInUseLine: true,
+		Use:                   "check URL --origin ORIGIN [--method M] [-H 'Name: value']... [--credentials omit|same-origin|include] [--body-stream] [--xhr] [--engine chromium|spec] [--json]",
+		Short:                 "Run a cross-origin request as a browser would, and say what it makes of it",
+		Long: `Run a cross-origin request as a browser would: send the preflight when one
+is needed, then the request, following redirects and checking every
+response as Chromium 156 does. Print each request sent with the response
+headers that matter, the verdict, the exact message Chromium prints in the
+console, Firefox's reason, and what to change.
+
+--origin is the origin of the page that makes the request. Headers that
+scripts may not set (Cookie, Origin, Sec-*, ...) are dropped, as the browser
+drops them. --body-stream makes the body a ReadableStream (with --xhr: an
+upload listener is registered); either forces a preflight.
+
+Exit codes: 0 the browser lets the page read the response, 1 it blocks the
+request (or the script throws before sending it), 2 a usage error or a
+network error (a refused connection, a name that does not resolve, too many
+redirects): those are reported as the browser reports them, not as CORS
+verdicts.`,
+		Example: `  crossgate check https://api.example.com/v1/orders --origin https://app.example.com
+  crossgate check https://api.example.com/v1/orders/42 --origin https://app.example.com \
+    --method PUT -H 'Content-Type: application/json' --credentials include --json`,
+		Args: cmdutil.ExactArgs(1, "the request URL"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.check(args[0], method, origin, credentials, engine, headers, bodyStream, xhr); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&origin, "origin", "", "the origin of the page making the request (required)")
+	fl.StringVar(&method, "method", http.MethodGet, "the method, as the script writes it")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "a request header the script sets, as 'Name: value' (repeatable)")
+	fl.StringVar(&credentials, "credentials", string(fetch.SameOrigin), "the credentials mode: omit, same-origin or include")
+	fl.BoolVar(&bodyStream, "body-stream", false, "send a ReadableStream body (with --xhr: register an upload listener)")
+	fl.BoolVar(&xhr, "xhr", false, "make the request with XMLHttpRequest instead of fetch()")
+	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
+	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	_ = cmd.MarkFlagRequired("origin") // cannot fail: the flag exists
+	return cmd
+}
+
+// check checks and parses what the command line gives.
+func (o *Options) check(rawURL, method, origin, credentials, engine string, headers []string, bodyStream, xhr bool) error {
+	req := fetch.Request{URL: rawURL, Origin: origin, Method: method, Header: http.Header{}}
+	switch c := fetch.Credentials(credentials); c {
+	case fetch.Omit, fetch.SameOrigin, fetch.Include:
+		req.Credentials = c
+	default:
+		return cmdutil.Usagef("invalid --credentials %q: want omit, same-origin or include", credentials)
+	}
+	if err := o.Engine.UnmarshalText([]byte(engine)); err != nil {
+		return cmdutil.Usagef("invalid --engine %q: want chromium or spec", engine)
+	}
+	if !httplex.IsToken(method) {
+		return cmdutil.Usagef("invalid --method %q: a method is a token (RFC 9110 §9.1)", method)
+	}
+	for _, h := range headers {
+		name, value, err := parseHeader(h)
+		if err != nil {
+			return &cmdutil.UsageError{Err: err}
+		}
+		req.Header.Add(name, value)
+	}
+	if xhr {
+		req.Initiator = fetch.XHR
+		req.UploadListener = bodyStream
+	} else {
+		req.StreamBody = bodyStream
+	}
+	if bodyStream {
+		req.Body = []byte{} // a stream, empty: the request still has a body
+	}
+	// Classify checks the URL and the origin as fetch does.
+	if _, err := o.Engine.Classify(req); err != nil {
+		var se *fetch.ScriptError
+		if !errors.As(err, &se) {
+			return &cmdutil.UsageError{Err: errors.New(strings.TrimPrefix(err.Error(), "fetch: "))}
+		}
+	}
+	o.Request = req
+	return nil
+}
+
+// parseHeader parses "Name: value": a header name (a token), a colon, and a
+// value; whitespace around the value is dropped, as fetch() drops it.
+func parseHeader(s string) (name, value string, err error) {
+	name, value, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", "", fmt.Errorf("invalid --header %q: want 'Name: value'", s)
+	}
+	if !httplex.IsToken(name) {
+		return "", "", fmt.Errorf("invalid --header %q: %q is not a header name", s, name)
+	}
+	value = httplex.TrimOWS(value)
+	if strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
+		return "", "", fmt.Errorf("invalid --header %q: the value holds a control character, which this tool cannot send", s)
+	}
+	return name, value, nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Run runs the request and prints what the browser makes of it. It returns
+// a *cmdutil.ExitError with ExitFail when the request is blocked, and with
+// ExitUsage for a network error.
+func Run(ctx context.Context, opts *Options) error {
+	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine}
+	res, err := c.Do(ctx, opts.Request)
+	var netErr *fetch.NetworkError
+	if err != nil && (res == nil || !errors.As(err, &netErr)) {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = writeText(opts.IO.Out, opts, res)
+	}
+	switch {
+	case err != nil:
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	case netErr != nil:
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %s", netErr.URL, netErr.Code)}
+	case !res.Allowed:
+		return &cmdutil.ExitError{Code: cmdutil.ExitFail}
+	}
+	return nil
+}

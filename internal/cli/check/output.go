@@ -1,0 +1,123 @@
+package check
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crossgate/crossgate/fetch"
+)
+
+// ANSI colours, used only on a terminal.
+const (
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	reset  = "\x1b[0m"
+)
+
+// writeText prints res for a person: the steps, then one labelled line
+// per fact.
+func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
+	var b strings.Builder
+	paint := func(color, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return color + s + reset
+	}
+	line := func(label, value string) {
+		fmt.Fprintf(&b, "%s %s\n", paint(bold, fmt.Sprintf("%-10s", label+":")), value)
+	}
+	headers := func(prefix string, h http.Header) {
+		for _, name := range slices.Sorted(maps.Keys(h)) {
+			for _, v := range h[name] {
+				fmt.Fprintf(&b, "%s%s: %s\n", prefix, name, strconv.Quote(v)[1:len(strconv.Quote(v))-1])
+			}
+		}
+	}
+	req := opts.Request
+	api := "fetch()"
+	if req.Initiator == fetch.XHR {
+		api = "XMLHttpRequest"
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	credentials := req.Credentials
+	if credentials == "" {
+		credentials = fetch.SameOrigin
+	}
+	fmt.Fprintf(&b, "%s %s %s from %s (credentials %s, %s)\n", api, method, req.URL, req.Origin, credentials, res.Engine)
+	for i, s := range res.Steps {
+		fmt.Fprintf(&b, "\n%s %s %s\n", paint(bold, fmt.Sprintf("%d. %s", i+1, s.Kind)), s.Request.Method, s.Request.URL)
+		headers("   > ", s.Request.Header)
+		if s.Response == nil {
+			fmt.Fprintf(&b, "   < %s\n", paint(red, "(no response)"))
+			continue
+		}
+		fmt.Fprintf(&b, "   < %d %s\n", s.Response.Status, http.StatusText(s.Response.Status))
+		headers("   < ", s.Response.Header)
+	}
+	b.WriteString("\n")
+	switch {
+	case res.Allowed:
+		v := "allowed: the page reads the response"
+		if res.ResponseType == fetch.Opaque {
+			v = "allowed: the page gets an opaque response"
+		}
+		line("verdict", paint(green, v))
+	case res.Exception != "":
+		line("verdict", paint(red, "blocked: the script throws before sending anything"))
+		line("exception", res.Exception)
+	case res.NetworkError != "":
+		line("verdict", paint(red, "network error "+res.NetworkError+" (not a CORS verdict)"))
+		line("chromium", "Failed to load resource: "+res.NetworkError)
+	default:
+		line("verdict", paint(red, "blocked by CORS policy ("+string(res.ChromiumError)+")"))
+		line("chromium", res.ConsoleMessage)
+	}
+	if res.FirefoxError != "" {
+		ff := res.FirefoxError
+		if res.FirefoxMessage != "" {
+			ff += ": " + res.FirefoxMessage
+		}
+		line("firefox", ff)
+	}
+	if res.Fix != "" {
+		line("fix", res.Fix)
+	}
+	if res.PreflightCached {
+		line("note", "a cached preflight covered the request")
+	}
+	if len(res.DroppedHeaders) > 0 {
+		line("dropped", strings.Join(res.DroppedHeaders, ", "))
+	}
+	for _, wa := range res.Warnings {
+		msg := wa.Message
+		if wa.ID != "" {
+			msg = wa.ID + ": " + msg
+		}
+		if wa.Browser != "" {
+			msg = wa.Browser + ": " + msg
+		}
+		line("warning", paint(yellow, msg))
+	}
+	if res.Allowed && res.ResponseType != fetch.Opaque {
+		line("status", strconv.Itoa(res.Status))
+		readable := "(none)"
+		if len(res.ReadableHeaders) > 0 {
+			readable = strings.Join(res.ReadableHeaders, ", ")
+		}
+		line("readable", paint(dim, readable))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
