@@ -12,6 +12,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
 	"github.com/crossgate/crossgate/internal/cli/lint"
+	"github.com/crossgate/crossgate/internal/cli/proxy"
 	"github.com/spf13/cobra"
 )
 
@@ -70,6 +71,7 @@ refused request), 2 a usage error.`,
 		lint.NewCmdLint(ios, nil),
 		explain.NewCmdExplain(ios, nil),
 		check.NewCmdCheck(ios, nil),
+		proxy.NewCmdProxy(ios, nil),
 	)
 	return root
 }

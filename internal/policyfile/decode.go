@@ -18,11 +18,12 @@ import (
 
 // The keys of each mapping, in the order of the documentation.
 var (
-	topKeys    = []string{"policies"}
+	topKeys    = []string{"policies", "proxy"}
 	policyKeys = []string{
 		"name", "match", "allow_origins", "allow_credentials", "allow_methods",
 		"allow_headers", "expose_headers", "max_age", "allow_private_network", "preflight_status",
 		"dangerously_allow_public_suffix_patterns", "dangerously_allow_insecure_origins_with_credentials",
+		"upstream", "keep_upstream_cors",
 	}
 	matchKeys = []string{"hosts", "paths"}
 )
@@ -32,7 +33,8 @@ var (
 type decoder struct {
 	file  string
 	diags []Diagnostic
-	nerrs int // the diagnostics that are errors
+	nerrs int   // the diagnostics that are errors
+	px    Proxy // the proxy section, as decoded
 }
 
 // rawPolicy is a policy as decoded, before cors validates it.
@@ -44,6 +46,8 @@ type rawPolicy struct {
 	hosts    field
 	paths    field
 	cfg      cors.Config
+	upstream string            // "" for the proxy's default
+	keepCORS bool              // keep_upstream_cors
 	fields   map[string]*field // by YAML key, for the keys present
 	bad      bool              // the policy itself has decoding errors
 	policy   *Policy           // the compiled policy, once compiled
@@ -162,8 +166,13 @@ func (d *decoder) top(n *yaml.Node) []*rawPolicy {
 	var policies []*rawPolicy
 	found := false
 	ok := d.mapping(n, "", topKeys, func(key string, k, v *yaml.Node) {
-		found = true
-		policies = d.policies(v, key)
+		switch key {
+		case "policies":
+			found = true
+			policies = d.policies(v, key)
+		case "proxy":
+			d.proxy(v, key)
+		}
 	})
 	if ok && !found {
 		d.errorf(n, "", "missing required key %q", "policies")
@@ -239,6 +248,10 @@ func (d *decoder) policy(n *yaml.Node, path string) *rawPolicy {
 			rp.cfg.MaxAge = d.maxAge(v, p)
 		case "preflight_status":
 			rp.cfg.PreflightStatus = d.integer(v, p)
+		case "upstream":
+			rp.upstream = d.upstream(v, p)
+		case "keep_upstream_cors":
+			rp.keepCORS = d.boolean(v, p)
 		}
 		f.bad = d.nerrs > errs
 	})

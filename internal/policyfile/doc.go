@@ -25,6 +25,25 @@
 //	    preflight_status: 204
 //	    dangerously_allow_public_suffix_patterns: false
 //	    dangerously_allow_insecure_origins_with_credentials: false
+//	    upstream: http://127.0.0.1:9000   # crossgate proxy: this policy's upstream
+//	    keep_upstream_cors: false         # crossgate proxy: keep the upstream's Access-Control-* headers
+//	proxy:                        # optional: how crossgate proxy serves the file
+//	  listen: 127.0.0.1:8080      # host:port
+//	  upstream: echo              # the default upstream: "echo" (built in) or an http(s) URL
+//	  admin_listen: 127.0.0.1:9090  # /metrics, /healthz, /readyz; "off" for none
+//	  read_header_timeout: 10s
+//	  idle_timeout: 2m
+//	  upstream_timeout: 30s       # to connect to the upstream and get its response header
+//	  shutdown_timeout: 30s       # to drain the requests in flight
+//	  max_header_bytes: 1048576
+//	  tls_cert: cert.pem          # both or neither; relative to the policy file
+//	  tls_key: key.pem
+//	  log_format: json            # or text
+//	  access_log: true
+//
+// Every key of the proxy section is optional; [Proxy] holds what the file
+// sets, and the gateway fills in its defaults. A gateway matches requests
+// with [File.Route], which also returns the normalised path to forward.
 //
 // It comes with no API stability promise.
 package policyfile

@@ -30,15 +30,8 @@ import (
 // a subdomain pattern (the longer first) before no host list, then the
 // longest path. [Parse] refuses two policies that would tie.
 func (f *File) Match(r *http.Request) *Policy {
-	p := ""
-	if r.URL != nil {
-		p = r.URL.EscapedPath()
-	}
-	rt := f.routes.match(requestHost(r), normalizePath(p))
-	if rt == nil {
-		return nil
-	}
-	return rt.rp.policy
+	p, _ := f.Route(r)
+	return p
 }
 
 // route is one (host, path) pair of a policy.

@@ -21,6 +21,8 @@ type File struct {
 	// Warnings are the problems that do not stop the policies from working
 	// as written, such as a max age above what Chromium honours.
 	Warnings []Diagnostic
+	// Proxy is the proxy section; its zero value when the file has none.
+	Proxy Proxy
 
 	routes routes
 }
@@ -35,6 +37,15 @@ type Policy struct {
 	Config       cors.Config
 	Middleware   *cors.Middleware
 	Pos          Pos // where the policy's entry starts
+
+	// Upstream is where a gateway sends the requests the policy applies
+	// to: "echo" or an http(s) URL, or "" for the proxy's default.
+	Upstream string
+	// KeepUpstreamCORS makes a gateway keep the upstream's own
+	// Access-Control-* response headers instead of stripping them: on a
+	// response that has any, they replace the policy's (preflights are
+	// still answered by the gateway).
+	KeepUpstreamCORS bool
 }
 
 // Pos is a position in a policy file. Line and Column count from 1; a zero
@@ -131,7 +142,7 @@ func Load(name string) (*File, error) {
 func Parse(name string, src []byte) (*File, error) {
 	d := &decoder{file: name}
 	policies := d.decodeFile(src)
-	f := &File{Name: name}
+	f := &File{Name: name, Proxy: d.px}
 	for _, rp := range policies {
 		p := d.compile(rp)
 		if p != nil {
@@ -175,6 +186,9 @@ func (d *decoder) compile(rp *rawPolicy) *Policy {
 		Config:     rp.cfg,
 		Middleware: mw,
 		Pos:        d.pos(rp.node),
+
+		Upstream:         rp.upstream,
+		KeepUpstreamCORS: rp.keepCORS,
 	}
 	return rp.policy
 }

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of `crossgate proxy` against nginx with the seeds'
+# production CORS configuration and a bare httputil.ReverseProxy, on
+# loopback, with wrk. Two requests: an allowed actual GET (proxied to the
+# same Go upstream by all three) and an allowed preflight (answered by the
+# gateway and by nginx; forwarded by the bare proxy, which knows no CORS).
+#
+# Usage: bench/gateway/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS]
+# Installs Debian's nginx and wrk if they are missing (needs root).
+# Everything listens on 127.0.0.1; every run is bounded by -d.
+set -euo pipefail
+
+DUR=5 ROUNDS=2 CONNS=32
+while getopts "d:r:c:" o; do
+  case $o in
+    d) DUR=$OPTARG ;;
+    r) ROUNDS=$OPTARG ;;
+    c) CONNS=$OPTARG ;;
+    *) echo "usage: $0 [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS]" >&2; exit 2 ;;
+  esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq nginx wrk >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+BACKEND=127.0.0.1:18080 BARE=127.0.0.1:18081 GATEWAY=127.0.0.1:18082 GATEWAY_LOG=127.0.0.1:18083 NGINX_ADDR=127.0.0.1:18084
+
+echo "== building" >&2
+(cd "$root" && go build -o "$work/crossgate" ./cmd/crossgate)
+(cd "$root/bench" && go build -o "$work/bareproxy" ./gateway/bareproxy)
+
+# The seeds' policy: three origins, credentials, the methods and headers
+# of the nginx recipe, preflights cached 2 h.
+gateway_conf() { # listen access_log
+  cat <<EOF
+policies:
+  - name: api
+    match: { paths: [/api/] }
+    allow_origins: [https://myapp.com, https://admin.myapp.com, https://staging.myapp.com]
+    allow_credentials: true
+    allow_methods: [GET, POST, PUT, DELETE, PATCH]
+    allow_headers: [Authorization, Content-Type, X-Request-ID]
+    expose_headers: [X-Total-Count, X-Request-ID]
+    max_age: 2h
+proxy:
+  listen: $1
+  upstream: http://$BACKEND
+  admin_listen: "off"
+  access_log: $2
+  log_format: json
+EOF
+}
+gateway_conf "$GATEWAY" false >"$work/gateway.yaml"
+gateway_conf "$GATEWAY_LOG" true >"$work/gateway-log.yaml"
+
+# The seeds' "production-ready" nginx configuration (002, "CORS in Nginx
+# and Apache", with the proxy_hide_header lines of "Avoiding Double
+# Headers"), on plain HTTP on loopback instead of 443 ssl, with nginx's
+# own access log off like the gateway's.
+mkdir -p "$work/nginx/logs" "$work/nginx/tmp"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/tmp/body;
+    proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fastcgi;
+    uwsgi_temp_path $work/nginx/tmp/uwsgi;
+    scgi_temp_path $work/nginx/tmp/scgi;
+
+    upstream backend { server $BACKEND; }
+
+    map \$http_origin \$cors_origin {
+        default "";
+        "https://myapp.com"        \$http_origin;
+        "https://admin.myapp.com"  \$http_origin;
+        "https://staging.myapp.com" \$http_origin;
+    }
+
+    server {
+        listen $NGINX_ADDR;
+        server_name api.myapp.com;
+
+        location /api/ {
+            if (\$request_method = 'OPTIONS') {
+                add_header 'Access-Control-Allow-Origin' \$cors_origin always;
+                add_header 'Access-Control-Allow-Methods' 'GET, POST, PUT, DELETE, PATCH, OPTIONS' always;
+                add_header 'Access-Control-Allow-Headers' 'Authorization, Content-Type, X-Request-ID' always;
+                add_header 'Access-Control-Allow-Credentials' 'true' always;
+                add_header 'Access-Control-Max-Age' 7200 always;
+                add_header 'Content-Length' 0;
+                add_header 'Content-Type' 'text/plain charset=UTF-8';
+                return 204;
+            }
+
+            add_header 'Access-Control-Allow-Origin' \$cors_origin always;
+            add_header 'Access-Control-Allow-Credentials' 'true' always;
+            add_header 'Access-Control-Expose-Headers' 'X-Total-Count, X-Request-ID' always;
+            add_header 'Vary' 'Origin' always;
+
+            proxy_hide_header Access-Control-Allow-Origin;
+            proxy_hide_header Access-Control-Allow-Methods;
+            proxy_hide_header Access-Control-Allow-Headers;
+            proxy_hide_header Access-Control-Allow-Credentials;
+            proxy_hide_header Access-Control-Expose-Headers;
+
+            proxy_pass http://backend;
+            proxy_set_header Host \$host;
+            proxy_set_header X-Real-IP \$remote_addr;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        }
+    }
+}
+EOF
+
+cat >"$work/preflight.lua" <<'EOF'
+wrk.method = "OPTIONS"
+wrk.headers["Origin"] = "https://myapp.com"
+wrk.headers["Access-Control-Request-Method"] = "PUT"
+wrk.headers["Access-Control-Request-Headers"] = "content-type,x-request-id"
+EOF
+cat >"$work/actual.lua" <<'EOF'
+wrk.method = "GET"
+wrk.headers["Origin"] = "https://myapp.com"
+EOF
+
+echo "== starting the upstream, the bare proxy, the gateway (twice) and nginx" >&2
+"$work/bareproxy" -backend -listen "$BACKEND" & pids+=($!)
+"$work/bareproxy" -listen "$BARE" -upstream "http://$BACKEND" & pids+=($!)
+"$work/crossgate" proxy --config "$work/gateway.yaml" 2>"$work/gateway.log" & pids+=($!)
+"$work/crossgate" proxy --config "$work/gateway-log.yaml" 2>"$work/gateway-access.log" & pids+=($!)
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+
+for addr in $BACKEND $BARE $GATEWAY $GATEWAY_LOG $NGINX_ADDR; do
+  for _ in $(seq 50); do
+    curl -s -o /dev/null "http://$addr/" && break
+    sleep 0.1
+  done
+done
+
+# Each target must answer as expected before it is measured.
+check() { # name addr method want-status want-header
+  local out
+  out=$(curl -s -o /dev/null -D - -X "$3" -H 'Origin: https://myapp.com' \
+    -H 'Access-Control-Request-Method: PUT' -H 'Access-Control-Request-Headers: content-type,x-request-id' \
+    "http://$2/api/items" | tr -d '\r')
+  if ! grep -q "^HTTP/1.1 $4" <<<"$out" || ! grep -qi "^$5" <<<"$out"; then
+    echo "$1: $3 did not answer $4 with $5:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+}
+check gateway "$GATEWAY" GET 200 "access-control-allow-origin: https://myapp.com"
+check gateway "$GATEWAY" OPTIONS 204 "access-control-allow-methods:"
+check nginx "$NGINX_ADDR" GET 200 "access-control-allow-origin: https://myapp.com"
+check nginx "$NGINX_ADDR" OPTIONS 204 "access-control-allow-methods:"
+check bare "$BARE" GET 200 "x-total-count: 2"
+
+# run addr script -> "rps p99_ms"
+run() {
+  local out rps p99
+  out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s --latency -s "$2" "http://$1/api/items")
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers from $1:" >&2; echo "$out" >&2; exit 1; fi
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}' <<<"$out")
+  echo "$rps $p99"
+}
+
+targets=(gateway gateway+log nginx bare)
+addr_of() { case $1 in gateway) echo $GATEWAY ;; gateway+log) echo $GATEWAY_LOG ;; nginx) echo $NGINX_ADDR ;; bare) echo $BARE ;; esac; }
+
+declare -A sum_rps sum_p99
+echo "== measuring: wrk -t2 -c$CONNS -d${DUR}s, $ROUNDS rounds, targets interleaved" >&2
+for round in $(seq "$ROUNDS"); do
+  for scen in actual preflight; do
+    for t in "${targets[@]}"; do
+      wrk -t1 -c4 -d1s -s "$work/$scen.lua" "http://$(addr_of "$t")/api/items" >/dev/null # warm-up
+      read -r rps p99 < <(run "$(addr_of "$t")" "$work/$scen.lua")
+      printf "round %d  %-9s  %-11s  %10.0f req/s  p99 %6.2f ms\n" "$round" "$scen" "$t" "$rps" "$p99" >&2
+      sum_rps[$scen/$t]=$(awk -v a="${sum_rps[$scen/$t]:-0}" -v b="$rps" 'BEGIN {print a+b}')
+      sum_p99[$scen/$t]=$(awk -v a="${sum_p99[$scen/$t]:-0}" -v b="$p99" 'BEGIN {print a+b}')
+    done
+  done
+done
+
+echo
+printf "%-10s %-12s %12s %10s %14s %14s\n" request target "req/s" "p99 ms" "req/s vs bare" "req/s vs nginx"
+for scen in actual preflight; do
+  bare=$(awk -v s="${sum_rps[$scen/bare]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
+  ngx=$(awk -v s="${sum_rps[$scen/nginx]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
+  for t in "${targets[@]}"; do
+    awk -v s="$scen" -v t="$t" -v r="${sum_rps[$scen/$t]}" -v p="${sum_p99[$scen/$t]}" -v n="$ROUNDS" -v b="$bare" -v g="$ngx" \
+      'BEGIN {printf "%-10s %-12s %12.0f %10.2f %14.3f %14.3f\n", s, t, r/n, p/n, (r/n)/b, (r/n)/g}'
+  done
+done

@@ -1,0 +1,303 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossgate/crossgate/cors"
+	"github.com/crossgate/crossgate/internal/policyfile"
+)
+
+// Gateway is the HTTP handler of the gateway: it answers preflights,
+// forwards every other request to the upstream of the policy that
+// matches it, and sets the policy's CORS headers on every response.
+//
+// Its methods are safe for concurrent use. [Gateway.Load] replaces the
+// policies while requests are served: each request is handled entirely
+// under the policies in force when it arrived.
+type Gateway struct {
+	log     *slog.Logger
+	metrics *Metrics
+	cur     atomic.Pointer[state]
+}
+
+// New returns a Gateway serving the policies of f with the settings s.
+// logger receives the access log and the gateway's own events, and may be
+// nil to discard them; m may be nil for metrics that nobody collects.
+func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gateway, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{log: logger, metrics: m.get()}
+	if err := g.Load(f, s); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Load replaces the policies and upstreams with those of f under the
+// settings s (only their upstreams, upstream timeout and access-log switch
+// are read). If it returns an error, nothing changed. Requests in flight
+// finish under the policies they started with.
+func (g *Gateway) Load(f *policyfile.File, s Settings) error {
+	st, err := g.build(f, s, g.cur.Load())
+	if err != nil {
+		return err
+	}
+	g.cur.Store(st)
+	return nil
+}
+
+// File returns the policy file in force.
+func (g *Gateway) File() *policyfile.File { return g.cur.Load().file }
+
+// state is what a request is served with: a policy file and the routes
+// built from it. It is immutable once built.
+type state struct {
+	file      *policyfile.File
+	routes    map[*policyfile.Policy]*route
+	none      *route // for the requests that no policy matches
+	accessLog bool
+	transport *http.Transport
+	timeout   time.Duration // the transport's upstream timeout
+}
+
+// route is how the requests of one policy are served.
+type route struct {
+	name     string // the policy's name; "" for no policy
+	mw       *cors.Middleware
+	keep     bool // keep_upstream_cors
+	upstream string
+	proxy    *httputil.ReverseProxy
+	counters routeCounters
+}
+
+// noPolicy is the zero Middleware: no policy, so no CORS headers.
+var noPolicy = new(cors.Middleware)
+
+func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, error) {
+	st := &state{
+		file:      f,
+		routes:    make(map[*policyfile.Policy]*route, len(f.Policies)),
+		accessLog: s.AccessLog,
+		timeout:   s.UpstreamTimeout,
+	}
+	// Keep the connections to the upstreams across reloads when the
+	// transport's settings do not change.
+	if old != nil && old.timeout == s.UpstreamTimeout {
+		st.transport = old.transport
+	} else {
+		st.transport = newTransport(s.UpstreamTimeout)
+	}
+	var missing []string
+	upstreams := make(map[string]*upstream)
+	routeFor := func(p *policyfile.Policy) *route {
+		rt := &route{mw: noPolicy}
+		if p != nil {
+			rt.name, rt.mw, rt.keep, rt.upstream = p.Name, p.Middleware, p.KeepUpstreamCORS, p.Upstream
+		}
+		if rt.upstream == "" {
+			rt.upstream = s.Upstream
+		}
+		if rt.upstream == "" {
+			if p != nil {
+				missing = append(missing, fmt.Sprintf("%q", p.Name))
+			}
+			return rt
+		}
+		up := upstreams[rt.upstream]
+		if up == nil {
+			up = newUpstream(rt.upstream, st.transport)
+			upstreams[rt.upstream] = up
+		}
+		rt.counters = g.metrics.route(rt.name, rt.upstream)
+		rt.proxy = g.newProxy(rt, up)
+		return rt
+	}
+	for _, p := range f.Policies {
+		st.routes[p] = routeFor(p)
+	}
+	st.none = routeFor(nil)
+	if s.Upstream == "" {
+		msg := "no upstream: set proxy.upstream in the policy file or pass --upstream"
+		if len(missing) > 0 {
+			msg += " (policies without their own upstream: " + strings.Join(missing, ", ") + ")"
+		}
+		return nil, errors.New(msg)
+	}
+	return st, nil
+}
+
+// newProxy returns the reverse proxy of rt, towards up.
+func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(up.target)
+			// The client's own X-Forwarded-For is not trusted: the
+			// upstream sees the address the gateway got the request from.
+			pr.SetXForwarded()
+		},
+		Transport: &timedTransport{base: up.transport, observe: rt.counters.upstream, errors: rt.counters.upstreamErrors},
+		ModifyResponse: func(resp *http.Response) error {
+			if !rt.keep {
+				stripCORS(resp.Header)
+			}
+			return nil
+		},
+		ErrorHandler: g.errorHandler,
+		ErrorLog:     slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BufferPool:   bufferPool,
+	}
+}
+
+// ServeHTTP serves r: a preflight is answered here and never forwarded;
+// any other request is forwarded to the upstream of its policy, with the
+// path that the policy was matched on.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	st := g.cur.Load()
+	p, path := st.file.Route(r)
+	rt := st.none
+	if p != nil {
+		rt = st.routes[p]
+	}
+	d := rt.mw.Evaluate(r)
+	rec := &recorder{rw: w, cors: d.Header, keep: rt.keep}
+	g.metrics.inFlight.Inc()
+	defer func() {
+		g.metrics.inFlight.Dec()
+		v := recover()
+		if v != nil {
+			// httputil.ReverseProxy aborts the response with
+			// http.ErrAbortHandler when the upstream's body fails
+			// midway: log it, then let net/http close the connection.
+			if rec.err == nil {
+				rec.err = fmt.Errorf("response aborted: %v", v)
+			}
+		}
+		rt.counters.count(d)
+		if st.accessLog {
+			g.accessLog(r, path, rt, &d, rec, time.Since(start))
+		}
+		if v != nil {
+			panic(v)
+		}
+	}()
+	switch {
+	case d.Kind == cors.KindPreflight:
+		status := d.Status
+		if status == 0 {
+			status = http.StatusForbidden // no policy: refused, with no CORS header
+		}
+		rec.WriteHeader(status)
+	case path == "" || path[0] != '/':
+		rec.err = errors.New("request target is not a path")
+		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
+	case rt.proxy == nil:
+		rec.err = errors.New("no upstream")
+		g.writeError(rec, http.StatusBadGateway)
+	default:
+		if path != r.URL.EscapedPath() {
+			r = withPath(r, path)
+		}
+		rt.proxy.ServeHTTP(rec, r)
+	}
+}
+
+// withPath returns a shallow copy of r whose URL has the escaped path p.
+func withPath(r *http.Request, p string) *http.Request {
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	if dp, err := url.PathUnescape(p); err == nil {
+		u.Path, u.RawPath = dp, p
+		if u.EscapedPath() != p {
+			u.RawPath = "" // p is the default encoding of dp
+		}
+	}
+	r2.URL = &u
+	return r2
+}
+
+// errorHandler answers for an upstream that could not be reached or did
+// not answer in time: 504 for a timeout, 502 otherwise. The recorder adds
+// the CORS headers, so that the page can read the status.
+func (g *Gateway) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadGateway
+	if isTimeout(err) {
+		status = http.StatusGatewayTimeout
+	}
+	if rec, ok := w.(*recorder); ok {
+		rec.err = err
+		if r.Context().Err() != nil {
+			// The client went away: nobody reads the answer.
+			rec.clientGone = true
+		}
+	}
+	g.writeError(w, status)
+}
+
+func (g *Gateway) writeError(w http.ResponseWriter, status int) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	io.WriteString(w, fmt.Sprintf("%d %s\n", status, http.StatusText(status)))
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// accessLog writes one record per request.
+func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Decision, rec *recorder, dur time.Duration) {
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
+		slog.String("method", r.Method),
+		slog.String("host", r.Host),
+		slog.String("path", path),
+		slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Float64("duration_ms", float64(dur.Microseconds())/1000),
+		slog.String("remote", r.RemoteAddr),
+		slog.String("policy", rt.name),
+		slog.String("upstream", rt.upstream),
+		slog.String("cors_kind", d.Kind.String()),
+		slog.Bool("cors_allowed", d.Allowed),
+		slog.String("cors_reason", d.Reason.String()),
+	)
+	if o := r.Header.Get("Origin"); o != "" {
+		attrs = append(attrs, slog.String("origin", truncate(o, 256)))
+	}
+	if d.Detail != "" {
+		attrs = append(attrs, slog.String("cors_detail", truncate(d.Detail, 256)))
+	}
+	level := slog.LevelInfo
+	if rec.err != nil {
+		attrs = append(attrs, slog.String("error", rec.err.Error()))
+		if !rec.clientGone {
+			level = slog.LevelWarn
+		}
+	}
+	g.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,457 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/crossgate/crossgate/internal/policyfile"
+	"github.com/fsnotify/fsnotify"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ServerOptions configure a [Server].
+type ServerOptions struct {
+	// ConfigPath is the policy file, reloaded by [Server.Reload] and, when
+	// Watch is set, whenever it changes.
+	ConfigPath string
+	Watch      bool
+	Overrides  Overrides
+	// Logger receives the access log and the server's events. When it is
+	// nil, the server writes to LogWriter in the policy file's log format,
+	// or discards its logs if LogWriter is nil too.
+	Logger    *slog.Logger
+	LogWriter io.Writer
+}
+
+// Server runs a Gateway: its listener, the admin listener, reloads and
+// graceful shutdown.
+type Server struct {
+	opts    ServerOptions
+	log     *slog.Logger
+	gw      *Gateway
+	metrics *Metrics
+	reg     *prometheus.Registry
+
+	mu       sync.Mutex // serialises reloads
+	settings Settings   // in force
+	lastSum  [32]byte   // of the file in force
+	cert     atomic.Pointer[tls.Certificate]
+
+	srv, admin  *http.Server
+	ln, adminLn net.Listener
+	logw        *bufferedWriter // nil when the caller gave a Logger
+	ready       atomic.Bool
+	reloads     chan struct{}
+}
+
+// NewServer loads the policy file and builds the gateway. The error is a
+// *policyfile.Error for an invalid file; any other error names what is
+// wrong (an unreadable file, a missing upstream, bad TLS files).
+func NewServer(opts ServerOptions) (*Server, error) {
+	s := &Server{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry(), reloads: make(chan struct{}, 1)}
+	if err := opts.Overrides.Check(); err != nil {
+		return nil, err
+	}
+	f, sum, err := load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	s.settings = Resolve(f.Proxy, opts.Overrides)
+	if s.log == nil && opts.LogWriter != nil {
+		s.logw = newBufferedWriter(opts.LogWriter)
+		s.log = NewLogger(s.logw, s.settings.LogFormat)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.lastSum = sum
+	if s.settings.TLSCert != "" {
+		if err := s.loadCert(s.settings); err != nil {
+			if s.logw != nil {
+				s.logw.Close()
+			}
+			return nil, err
+		}
+	}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.metrics = NewMetrics(s.reg)
+	s.gw, err = New(f, s.settings, s.log, s.metrics)
+	if err != nil {
+		if s.logw != nil {
+			s.logw.Close()
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads and parses the policy file, and returns it with the hash of
+// its bytes.
+func load(path string) (*policyfile.File, [32]byte, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	f, err := policyfile.Parse(path, src)
+	return f, sha256.Sum256(src), err
+}
+
+func (s *Server) loadCert(set Settings) error {
+	c, err := tls.LoadX509KeyPair(set.TLSCert, set.TLSKey)
+	if err != nil {
+		return fmt.Errorf("loading TLS certificate %q and key %q: %w", set.TLSCert, set.TLSKey, err)
+	}
+	s.cert.Store(&c)
+	return nil
+}
+
+// Settings returns the settings in force.
+func (s *Server) Settings() Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings
+}
+
+// Gateway returns the server's gateway.
+func (s *Server) Gateway() *Gateway { return s.gw }
+
+// Registry returns the registry that /metrics serves.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Listen opens the listeners. After it, [Server.Addr] and
+// [Server.AdminAddr] are known.
+func (s *Server) Listen() error {
+	set := s.settings
+	ln, err := net.Listen("tcp", set.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %q: %w", set.Listen, err)
+	}
+	if set.AdminListen != "off" {
+		s.adminLn, err = net.Listen("tcp", set.AdminListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listening on %q (admin_listen): %w", set.AdminListen, err)
+		}
+	}
+	s.ln = ln
+	errLog := slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	s.srv = &http.Server{
+		Handler:           s.gw,
+		ReadHeaderTimeout: set.ReadHeaderTimeout,
+		IdleTimeout:       set.IdleTimeout,
+		MaxHeaderBytes:    set.MaxHeaderBytes,
+		ErrorLog:          errLog,
+	}
+	if set.TLSCert != "" {
+		s.srv.TLSConfig = &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+				return s.cert.Load(), nil
+			},
+		}
+	}
+	if s.adminLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: errLog}))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+			w.Write([]byte("ok\n"))
+		})
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+			if !s.ready.Load() {
+				http.Error(w, "not ready", http.StatusServiceUnavailable)
+				return
+			}
+			w.Write([]byte("ready\n"))
+		})
+		s.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
+	}
+	return nil
+}
+
+// Addr returns the gateway's address, once listening.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// AdminAddr returns the admin listener's address, or nil if there is none.
+func (s *Server) AdminAddr() net.Addr {
+	if s.adminLn == nil {
+		return nil
+	}
+	return s.adminLn.Addr()
+}
+
+// Reload asks the server to reload the policy file. It does not wait.
+func (s *Server) Reload() {
+	select {
+	case s.reloads <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// Serve serves until ctx is done, then shuts down gracefully: it stops
+// accepting connections and waits, up to the shutdown timeout, for the
+// requests in flight to finish. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 2)
+	tlsOn := s.srv.TLSConfig != nil
+	go func() {
+		var err error
+		if tlsOn {
+			err = s.srv.ServeTLS(s.ln, "", "")
+		} else {
+			err = s.srv.Serve(s.ln)
+		}
+		errc <- err
+	}()
+	if s.admin != nil {
+		go func() { errc <- s.admin.Serve(s.adminLn) }()
+	}
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	attrs := []any{"addr", s.ln.Addr().String(), "scheme", scheme, "config", s.opts.ConfigPath, "policies", len(s.gw.File().Policies)}
+	if s.adminLn != nil {
+		attrs = append(attrs, "admin_addr", s.adminLn.Addr().String())
+	}
+	s.log.Info("listening", attrs...)
+	s.ready.Store(true)
+	go s.checkUpstreams(ctx) // only logs; never delays serving
+
+	wctx, stopWatch := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.reloadLoop(wctx)
+	}()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("serving: %w", serveErr)
+	}
+	stopWatch()
+	wg.Wait()
+	return errors.Join(serveErr, s.shutdown())
+}
+
+// NewLogger returns a logger writing to w in format ("json" or "text"), or
+// one that discards everything if w is nil.
+func NewLogger(w io.Writer, format string) *slog.Logger {
+	if w == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// checkUpstreams tries to connect to each upstream once, and logs a
+// warning naming those that cannot be reached: requests to them will get
+// 502 until they can.
+func (s *Server) checkUpstreams(ctx context.Context) {
+	seen := make(map[string]bool)
+	st := s.gw.cur.Load()
+	for _, rt := range append([]*route{st.none}, mapValues(st.routes)...) {
+		if seen[rt.upstream] || rt.upstream == policyfile.EchoUpstream || rt.upstream == "" {
+			continue
+		}
+		seen[rt.upstream] = true
+		u, err := url.Parse(rt.upstream)
+		if err != nil {
+			continue
+		}
+		host := u.Host
+		if u.Port() == "" {
+			host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+		}
+		d := net.Dialer{Timeout: 2 * time.Second}
+		c, err := d.DialContext(ctx, "tcp", host)
+		if err != nil {
+			s.log.Warn("upstream not reachable now: its requests get 502 until it is", "upstream", rt.upstream, "error", err.Error())
+			continue
+		}
+		c.Close()
+	}
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	vs := make([]V, 0, len(m))
+	for _, v := range m {
+		vs = append(vs, v)
+	}
+	return vs
+}
+
+// shutdown drains the requests in flight.
+func (s *Server) shutdown() error {
+	s.ready.Store(false)
+	timeout := s.Settings().ShutdownTimeout
+	s.log.Info("shutting down", "timeout", timeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var err error
+	if e := s.srv.Shutdown(ctx); e != nil {
+		s.srv.Close()
+		err = fmt.Errorf("requests still in flight after the shutdown timeout (%s) were cut off", timeout)
+	}
+	if s.admin != nil {
+		actx, acancel := context.WithTimeout(context.Background(), time.Second)
+		if s.admin.Shutdown(actx) != nil {
+			s.admin.Close()
+		}
+		acancel()
+	}
+	if err == nil {
+		s.log.Info("stopped")
+	}
+	if s.logw != nil {
+		s.logw.Close()
+	}
+	return err
+}
+
+// reloadLoop reloads on demand and, when watching, on file changes.
+func (s *Server) reloadLoop(ctx context.Context) {
+	var events <-chan fsnotify.Event
+	var errs <-chan error
+	if s.opts.Watch {
+		w, err := s.watch()
+		if err != nil {
+			s.log.Error("not watching the policy file: reload with SIGHUP", "config", s.opts.ConfigPath, "error", err.Error())
+		} else {
+			defer w.Close()
+			events, errs = w.Events, w.Errors
+		}
+	}
+	// Editors write a file in several steps: wait for the events to
+	// settle before reading it.
+	const settle = 100 * time.Millisecond
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	defer debounce.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.reloads:
+			s.reload("signal", true)
+		case ev := <-events:
+			if s.concerns(ev) {
+				debounce.Reset(settle)
+			}
+		case err := <-errs:
+			s.log.Warn("watching the policy file", "config", s.opts.ConfigPath, "error", err.Error())
+		case <-debounce.C:
+			s.reload("file change", false)
+		}
+	}
+}
+
+// watch watches the policy file's directory, so that files replaced by
+// a rename (as editors and Kubernetes config maps do) are seen too.
+func (s *Server) watch() (*fsnotify.Watcher, error) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Add(filepath.Dir(s.opts.ConfigPath)); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// concerns reports whether the event may have changed the policy file:
+// the file itself, or a symbolic link swapped in its directory.
+func (s *Server) concerns(ev fsnotify.Event) bool {
+	if ev.Op == fsnotify.Chmod {
+		return false
+	}
+	name := filepath.Base(ev.Name)
+	return filepath.Clean(ev.Name) == filepath.Clean(s.opts.ConfigPath) || name == "..data"
+}
+
+// reload loads the policy file again. A file that fails validation is
+// refused, with every diagnostic logged, and the policies in force stay.
+// Unless forced, a file whose bytes did not change is not reloaded.
+func (s *Server) reload(cause string, force bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	path := s.opts.ConfigPath
+	f, sum, err := load(path)
+	if err == nil && !force && sum == s.lastSum {
+		return
+	}
+	refuse := func(err error) {
+		s.metrics.reloads.WithLabelValues("refused").Inc()
+		s.metrics.configOK.Set(0)
+		var perr *policyfile.Error
+		if errors.As(err, &perr) {
+			for _, d := range perr.Diagnostics {
+				level := slog.LevelError
+				if d.Warning {
+					level = slog.LevelWarn
+				}
+				s.log.Log(context.Background(), level, "policy file problem", "diagnostic", d.String())
+			}
+		}
+		s.log.Error("reload refused: the policies in force stay", "config", path, "cause", cause, "error", err.Error())
+	}
+	if err != nil {
+		refuse(err)
+		return
+	}
+	set := Resolve(f.Proxy, s.opts.Overrides)
+	if set.TLSCert != "" && s.settings.TLSCert != "" {
+		if err := s.loadCert(set); err != nil {
+			refuse(err)
+			return
+		}
+	}
+	if err := s.gw.Load(f, set); err != nil {
+		refuse(err)
+		return
+	}
+	if keys := s.settings.restartOnly(set); len(keys) > 0 {
+		s.log.Warn("settings changed that apply only at the next start", "keys", keys)
+	}
+	// The settings read at start stay as they were; the others follow.
+	kept := s.settings
+	s.settings = set
+	s.settings.Listen, s.settings.AdminListen = kept.Listen, kept.AdminListen
+	s.settings.ReadHeaderTimeout, s.settings.IdleTimeout, s.settings.MaxHeaderBytes = kept.ReadHeaderTimeout, kept.IdleTimeout, kept.MaxHeaderBytes
+	s.settings.LogFormat = kept.LogFormat
+	if kept.TLSCert == "" {
+		s.settings.TLSCert, s.settings.TLSKey = "", ""
+	}
+	s.lastSum = sum
+	s.metrics.reloads.WithLabelValues("ok").Inc()
+	s.metrics.configOK.Set(1)
+	attrs := []any{"config", path, "cause", cause, "policies", len(f.Policies)}
+	for _, w := range f.Warnings {
+		s.log.Warn("policy file problem", "diagnostic", w.String())
+	}
+	s.log.Info("reloaded", attrs...)
+}
