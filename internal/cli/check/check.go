@@ -103,9 +103,9 @@ func (o *Options) check(rawURL, method, origin, credentials, engine string, head
 		return cmdutil.Usagef("invalid --method %q: a method is a token (RFC 9110 §9.1)", method)
 	}
 	for _, h := range headers {
-		name, value, err := parseHeader(h)
+		name, value, err := cmdutil.ParseHeader("--header", h)
 		if err != nil {
-			return &cmdutil.UsageError{Err: err}
+			return err
 		}
 		req.Header.Add(name, value)
 	}
@@ -127,23 +127,6 @@ func (o *Options) check(rawURL, method, origin, credentials, engine string, head
 	}
 	o.Request = req
 	return nil
-}
-
-// parseHeader parses "Name: value": a header name (a token), a colon, and a
-// value; whitespace around the value is dropped, as fetch() drops it.
-func parseHeader(s string) (name, value string, err error) {
-	name, value, ok := strings.Cut(s, ":")
-	if !ok {
-		return "", "", fmt.Errorf("invalid --header %q: want 'Name: value'", s)
-	}
-	if !httplex.IsToken(name) {
-		return "", "", fmt.Errorf("invalid --header %q: %q is not a header name", s, name)
-	}
-	value = httplex.TrimOWS(value)
-	if strings.ContainsFunc(value, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
-		return "", "", fmt.Errorf("invalid --header %q: the value holds a control character, which this tool cannot send", s)
-	}
-	return name, value, nil
 }
 
 // isTerminal reports whether w is a terminal.

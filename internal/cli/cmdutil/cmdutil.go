@@ -5,6 +5,9 @@ package cmdutil
 import (
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/crossgate/crossgate/internal/httplex"
 
 	"github.com/spf13/cobra"
 )
@@ -71,4 +74,29 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// ParseHeader parses the value of a header flag, "Name: value": a header
+// name (a token), a colon, and a value whose surrounding whitespace is
+// dropped. A value with a control character (RFC 9110 §5.5) is refused: it
+// cannot be sent. Errors name the flag and are usage errors.
+func ParseHeader(flag, s string) (name, value string, err error) {
+	name, value, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", "", Usagef("invalid %s %q: want 'Name: value'", flag, s)
+	}
+	if !httplex.IsToken(name) {
+		return "", "", Usagef("invalid %s %q: %q is not a header name", flag, s, name)
+	}
+	value = httplex.TrimOWS(value)
+	if strings.ContainsFunc(value, IsControl) {
+		return "", "", Usagef("invalid %s %q: the value holds a control character, which cannot be sent", flag, s)
+	}
+	return name, value, nil
+}
+
+// IsControl reports whether r may not appear in a header value (RFC 9110
+// §5.5): a control character other than HTAB.
+func IsControl(r rune) bool {
+	return r < 0x20 && r != '\t' || r == 0x7f
 }

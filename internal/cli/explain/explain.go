@@ -91,14 +91,14 @@ func (o *Options) check(rawURL string, headers []string) error {
 	if !httplex.IsToken(o.Method) {
 		return cmdutil.Usagef("invalid --method %q: a method is a token (RFC 9110 §9.1)", o.Method)
 	}
-	if strings.ContainsFunc(o.Origin, isControl) {
+	if strings.ContainsFunc(o.Origin, cmdutil.IsControl) {
 		return cmdutil.Usagef("invalid --origin %q: it holds a control character", o.Origin)
 	}
 	o.Header = make(http.Header)
 	for _, h := range headers {
-		name, value, err := parseHeader(h)
+		name, value, err := cmdutil.ParseHeader("--header", h)
 		if err != nil {
-			return &cmdutil.UsageError{Err: err}
+			return err
 		}
 		switch lower := strings.ToLower(name); {
 		case lower == "origin":
@@ -120,29 +120,6 @@ func (o *Options) check(rawURL string, headers []string) error {
 		}
 	}
 	return nil
-}
-
-// parseHeader parses "Name: value": a header name (a token), a colon, and a
-// value without control characters, optional whitespace around it.
-func parseHeader(s string) (name, value string, err error) {
-	name, value, ok := strings.Cut(s, ":")
-	if !ok {
-		return "", "", fmt.Errorf("invalid --header %q: want 'Name: value'", s)
-	}
-	if !httplex.IsToken(name) {
-		return "", "", fmt.Errorf("invalid --header %q: %q is not a header name", s, name)
-	}
-	value = httplex.TrimOWS(value)
-	if strings.ContainsFunc(value, isControl) {
-		return "", "", fmt.Errorf("invalid --header %q: the value holds a control character", s)
-	}
-	return name, value, nil
-}
-
-// isControl reports whether r may not appear in a header value (RFC 9110
-// §5.5): a control character other than HTAB.
-func isControl(r rune) bool {
-	return r < 0x20 && r != '\t' || r == 0x7f
 }
 
 // Run loads the policy file, evaluates the request and prints the result.

@@ -125,7 +125,7 @@ func TestNewCmdExplain_usageErrors(t *testing.T) {
 		{"header without colon", []string{"--config", "p.yaml", "--header", "X-A 1", "http://x.example/"}, `invalid --header "X-A 1": want 'Name: value'`},
 		{"header with space before colon", []string{"--config", "p.yaml", "--header", "X-A : 1", "http://x.example/"}, `invalid --header "X-A : 1": "X-A " is not a header name`},
 		{"header with empty name", []string{"--config", "p.yaml", "--header", ": 1", "http://x.example/"}, `invalid --header ": 1": "" is not a header name`},
-		{"header with control character", []string{"--config", "p.yaml", "--header", "X-A: a\rb", "http://x.example/"}, `invalid --header "X-A: a\rb": the value holds a control character`},
+		{"header with control character", []string{"--config", "p.yaml", "--header", "X-A: a\rb", "http://x.example/"}, `invalid --header "X-A: a\rb": the value holds a control character, which cannot be sent`},
 		{"origin as a header", []string{"--config", "p.yaml", "--header", "Origin: https://a.example", "http://x.example/"}, `invalid --header "Origin: https://a.example": set the origin with --origin`},
 		{"host as a header", []string{"--config", "p.yaml", "--header", "host: a.example", "http://x.example/"}, `invalid --header "host: a.example": the host comes from the URL`},
 		{"invalid method", []string{"--config", "p.yaml", "--method", "GE T", "http://x.example/"}, `invalid --method "GE T": a method is a token (RFC 9110 §9.1)`},
