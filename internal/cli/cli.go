@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
@@ -49,7 +50,7 @@ func NewCmdRoot(ios cmdutil.IO) *cobra.Command {
 		Long: `crossgate checks and explains CORS policies.
 
 Exit codes: 0 success, 1 a negative answer (an invalid policy file, a
-refused request), 2 a usage error.`,
+refused request), 2 a usage or network error, 3 findings (audit).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -70,8 +71,9 @@ refused request), 2 a usage error.`,
 	root.AddCommand(
 		lint.NewCmdLint(ios, nil),
 		explain.NewCmdExplain(ios, nil),
-		check.NewCmdCheck(ios, nil),
 		proxy.NewCmdProxy(ios, nil),
+		check.NewCmdCheck(ios, nil),
+		audit.NewCmdAudit(ios, nil),
 	)
 	return root
 }

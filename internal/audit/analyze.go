@@ -1,0 +1,313 @@
+package audit
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/crossgate/crossgate/fetch"
+)
+
+// analyzer turns the probe results of one target into findings.
+type analyzer struct {
+	t        *Target
+	tp       *targetPolicy
+	findings []Finding
+	once     map[string]bool // findings reported once per target
+	grouped  map[string]int  // index of the finding of a class and kind
+}
+
+func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
+	a := &analyzer{t: t, tp: tp, once: make(map[string]bool), grouped: make(map[string]int)}
+	// Reflection of a foreign origin implies every narrower origin class:
+	// report it alone. And the preflight checks only apply where the
+	// target shows it means to do CORS (any response carried ACAO).
+	var reflectAny [2]bool
+	intent := false
+	for _, r := range results {
+		if r.resp == nil {
+			continue
+		}
+		if _, ok := r.resp.Header["Access-Control-Allow-Origin"]; ok {
+			intent = true
+		}
+		if r.probe.Class == OriginReflected && r.probe.role == roleOrigin && a.granted(&r) {
+			reflectAny[r.probe.Kind] = true
+		}
+	}
+	for i := range results {
+		r := &results[i]
+		if r.resp == nil {
+			if r.probe.role == roleCRLF && r.err != nil && malformed(r.err) && a.first("crlf", r.probe.Kind) {
+				a.add(r, CRLFInjection, NoRead, "the response to a request with CR/LF in it does not parse as HTTP: the CR or LF was written into the response headers")
+			}
+			continue
+		}
+		a.analyzeOne(r, reflectAny[min(r.probe.Kind, Preflight)], intent)
+	}
+	return a.findings
+}
+
+// granted reports whether the response grants the probe origin itself
+// (not "*") a read beyond what the policy allows.
+func (a *analyzer) granted(r *probeResult) bool {
+	acao := r.resp.Header.Values("Access-Control-Allow-Origin")
+	if r.level == NoRead || len(acao) != 1 || acao[0] != r.probe.Origin {
+		return false
+	}
+	return a.tp == nil || r.level > r.expected
+}
+
+func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
+	p := &r.probe
+	h := r.resp.Header
+	acao := h.Values("Access-Control-Allow-Origin")
+	conformance := a.tp != nil && p.Kind != NoOrigin
+
+	switch p.role {
+	case roleOrigin:
+		if a.granted(r) && (p.Class == OriginReflected || !reflectAny) {
+			// One finding per class and kind; the other origins of the
+			// class that got through are listed in it.
+			key := fmt.Sprintf("class-%d/%d", p.Class, p.Kind)
+			if i, ok := a.grouped[key]; ok {
+				a.findings[i].AlsoOrigins = append(a.findings[i].AlsoOrigins, p.Origin)
+			} else {
+				a.grouped[key] = len(a.findings)
+				a.add(r, p.Class, r.level, a.readDetail(r))
+			}
+		}
+		if conformance && r.level < r.expected && a.first("refused-attacker", p.Kind) {
+			a.add(r, PolicyAllowedRefused, r.expected, a.refusedDetail(r))
+		}
+	case roleOwn, rolePolicy:
+		if conformance && r.level < r.expected {
+			a.add(r, PolicyAllowedRefused, r.expected, a.refusedDetail(r))
+		}
+		if conformance && r.level > r.expected && !isWildcard(acao) {
+			a.add(r, PolicyExceeded, r.level, a.readDetail(r)+"; "+a.policyDetail(r))
+		}
+	case roleAnyMethod:
+		if acam, _ := tokens(h, "Access-Control-Allow-Methods"); slices.Contains(acam, probeMethod) &&
+			!(conformance && r.expected > NoRead) && a.first("any-method", p.Kind) {
+			a.add(r, PreflightAnyMethod, r.level, fmt.Sprintf("the preflight for the made-up method %s is answered with Access-Control-Allow-Methods: %s",
+				probeMethod, strings.Join(h.Values("Access-Control-Allow-Methods"), ", ")))
+		}
+	case roleAnyHeader:
+		if acah, _ := tokens(h, "Access-Control-Allow-Headers"); containsFold(acah, probeHeader) &&
+			!(conformance && r.expected > NoRead) && a.first("any-header", p.Kind) {
+			a.add(r, PreflightAnyHeader, r.level, fmt.Sprintf("the preflight for the made-up header %s is answered with Access-Control-Allow-Headers: %s",
+				strings.ToLower(probeHeader), strings.Join(h.Values("Access-Control-Allow-Headers"), ", ")))
+		}
+	case roleCRLF:
+		if _, ok := h[injectedName]; ok && a.first("crlf", p.Kind) {
+			a.add(r, CRLFInjection, r.level, fmt.Sprintf("the response carries the header %s: the CR/LF sent in the request was written into the response headers", injectedName))
+		}
+	case roleNoOrigin:
+		if len(acao) > 0 && !isWildcard(acao) {
+			a.add(r, AllowOriginWithoutOrigin, NoRead, fmt.Sprintf("a request without Origin is answered with Access-Control-Allow-Origin: %s", strings.Join(acao, ", ")))
+		}
+		return
+	case roleError:
+		if r.resp.Status >= 400 && len(acao) == 0 {
+			a.add(r, CORSMissingOnError, NoRead, fmt.Sprintf("%s reads %s, but the error response (status %d) to a request from the same origin has no Access-Control-Allow-Origin: the page sees a CORS error, not the status",
+				p.Origin, a.t.URL, r.resp.Status))
+		}
+	}
+
+	// Checks on every response to a request with an Origin.
+	if isWildcard(acao) {
+		if v, _ := headerValue(h, "Access-Control-Allow-Credentials"); v == "true" && a.first("wildcard-credentials", 0) {
+			a.add(r, WildcardCredentials, NoRead, "Access-Control-Allow-Origin: * comes with Access-Control-Allow-Credentials: true; browsers refuse credentialed reads but any page reads the response without cookies")
+		}
+		if r.level > NoRead && (!conformance || r.level > r.expected) && a.first("wildcard", 0) {
+			d := "any page reads the response (without cookies)"
+			if a.t.internal() {
+				d += "; the target is on an internal address, so \"*\" exposes what only the network protects"
+			}
+			if conformance {
+				d += "; " + a.policyDetail(r)
+			}
+			a.add(r, WildcardOrigin, r.level, d)
+		}
+	}
+	if len(acao) > 0 && !(len(acao) == 1 && (acao[0] == p.Origin || validAllowOrigin(acao[0]))) && a.first("invalid-acao", 0) {
+		a.add(r, InvalidAllowOrigin, r.level, fmt.Sprintf("Access-Control-Allow-Origin is %s; browsers want one value: \"*\" or one origin", quoteAll(acao)))
+	}
+	if len(acao) == 1 && acao[0] == p.Origin && !varies(h) && a.first("vary", 0) {
+		a.add(r, VaryOriginMissing, r.level, fmt.Sprintf("Access-Control-Allow-Origin echoes the Origin %s but Vary is %q", p.Origin, strings.Join(h.Values("Vary"), ", ")))
+	}
+	if p.Kind != Preflight || !intent {
+		return
+	}
+	switch s := r.resp.Status; {
+	case s >= 300 && s < 400:
+		if a.first("preflight-redirected", 0) {
+			a.add(r, PreflightRedirected, NoRead, fmt.Sprintf("the preflight is answered with %d, Location: %s; browsers fail a redirected preflight", s, h.Get("Location")))
+		}
+	case s == 401 || s == 407:
+		if a.first("preflight-auth", 0) {
+			a.add(r, PreflightAuthRequired, NoRead, fmt.Sprintf("the preflight is answered with %d; browsers never send credentials on a preflight, so it always fails", s))
+		}
+	case s < 200 || s > 299:
+		// Only for origins the target means to allow: refusing a made-up
+		// method, a CR/LF or an attacker with a 403 is right.
+		trusted := p.role == roleOwn || p.role == rolePolicy
+		if trusted && r.failure != nil && r.failure.ID == fetch.PreflightInvalidStatus && a.first("preflight-failed", 0) {
+			a.add(r, PreflightFailed, NoRead, fmt.Sprintf("the preflight from %s passes the origin check but its status is %d, so the browser fails it", p.Origin, s))
+		}
+	}
+}
+
+// first reports whether a finding keyed by key and kind is the first of
+// the target; findings of such keys are reported once.
+func (a *analyzer) first(key string, k Kind) bool {
+	key = fmt.Sprintf("%s/%d", key, k)
+	if a.once[key] {
+		return false
+	}
+	a.once[key] = true
+	return true
+}
+
+// add records a finding. Its evidence is a copy: findings share nothing.
+func (a *analyzer) add(r *probeResult, c Class, l Level, detail string) {
+	f := Finding{
+		URL:         a.t.URL.String(),
+		Class:       c,
+		Severity:    c.Severity(l),
+		Title:       c.Title(),
+		Kind:        r.probe.Kind,
+		ProbeOrigin: r.probe.Origin,
+		Read:        l,
+		Detail:      detail,
+		Policy:      a.tp.name(),
+		Evidence:    cloneExchanges(r.exchanges),
+		Fix:         c.Fix(),
+	}
+	if c == WildcardOrigin && a.t.internal() {
+		f.Severity = Medium
+	}
+	a.findings = append(a.findings, f)
+}
+
+func cloneExchanges(exs []Exchange) []Exchange {
+	out := make([]Exchange, len(exs))
+	for i, ex := range exs {
+		out[i] = ex
+		out[i].Request.Header = ex.Request.Header.Clone()
+		if ex.Response != nil {
+			resp := *ex.Response
+			resp.Header = ex.Response.Header.Clone()
+			out[i].Response = &resp
+		}
+	}
+	return out
+}
+
+func (a *analyzer) readDetail(r *probeResult) string {
+	o := r.probe.Origin
+	switch {
+	case r.probe.Kind == Preflight && r.level == CredentialedRead:
+		return fmt.Sprintf("the preflight lets a page on %s send non-simple requests (%s with %s) with the user's cookies", o, r.probe.Method, headerNames(r.probe))
+	case r.probe.Kind == Preflight:
+		return fmt.Sprintf("the preflight lets a page on %s send non-simple requests (%s with %s), without cookies", o, r.probe.Method, headerNames(r.probe))
+	case r.level == CredentialedRead:
+		return fmt.Sprintf("a page on %s reads the response with the user's cookies", o)
+	}
+	return fmt.Sprintf("a page on %s reads the response, without cookies", o)
+}
+
+func (a *analyzer) refusedDetail(r *probeResult) string {
+	what := "read the response"
+	if r.probe.Kind == Preflight {
+		what = fmt.Sprintf("send %s with %s", r.probe.Method, headerNames(r.probe))
+	}
+	d := fmt.Sprintf("policy %q lets a page on %s %s (%s), but the browser refuses", a.tp.name(), r.probe.Origin, what, r.expected)
+	if r.failure != nil {
+		d += ": " + string(r.failure.ID)
+		if r.failure.Parameter != "" {
+			d += fmt.Sprintf(" (%s)", r.failure.Parameter)
+		}
+	}
+	return d
+}
+
+func (a *analyzer) policyDetail(r *probeResult) string {
+	if a.tp.policy == nil {
+		return "no policy of the file applies to this URL, so it should send no CORS headers"
+	}
+	return fmt.Sprintf("policy %q allows %s here", a.tp.name(), r.expected)
+}
+
+func headerNames(p Probe) string {
+	if len(p.Header) == 0 {
+		return "no header"
+	}
+	var names []string
+	for n := range p.Header {
+		names = append(names, strings.ToLower(n))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+func isWildcard(acao []string) bool { return len(acao) == 1 && acao[0] == "*" }
+
+// validAllowOrigin reports whether v is a value browsers can match: "*",
+// "null", or a serialized origin (scheme://host[:port], nothing more).
+func validAllowOrigin(v string) bool {
+	if v == "*" || v == "null" {
+		return true
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return false
+	}
+	return v == strings.ToLower(u.Scheme)+"://"+u.Host && !strings.ContainsAny(u.Host, "*, ")
+}
+
+// varies reports whether the Vary header names Origin (or is "*").
+func varies(h map[string][]string) bool {
+	for _, v := range h["Vary"] {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "*" || strings.EqualFold(item, "Origin") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tokens returns the comma-separated items of a header's lines, trimmed.
+func tokens(h map[string][]string, name string) ([]string, bool) {
+	vs, ok := h[name]
+	var out []string
+	for _, v := range vs {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out, ok
+}
+
+func headerValue(h map[string][]string, name string) (string, bool) {
+	vs, ok := h[name]
+	return strings.Join(vs, ", "), ok
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(t string) bool { return strings.EqualFold(t, s) })
+}
+
+func quoteAll(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, " and ")
+}

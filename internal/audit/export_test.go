@@ -1,0 +1,22 @@
+package audit
+
+// ProbeOrigins returns the Origin header of every probe of t, in order,
+// without policy.
+func ProbeOrigins(t *Target) []string {
+	var out []string
+	for _, p := range probes(t, nil) {
+		out = append(out, p.Origin)
+	}
+	return out
+}
+
+// ClassOrigins returns the attacker origins of class c for t.
+func ClassOrigins(t *Target, c Class) []string {
+	var out []string
+	for _, op := range originProbes(t) {
+		if op.class == c {
+			out = append(out, op.origin)
+		}
+	}
+	return out
+}

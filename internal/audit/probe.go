@@ -1,0 +1,224 @@
+package audit
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Kind is the kind of request a probe sends.
+type Kind uint8
+
+const (
+	// Simple is a GET with an Origin header, as fetch() sends it without a
+	// preflight.
+	Simple Kind = iota
+	// Preflight is an OPTIONS request with Origin and
+	// Access-Control-Request-Method, as a browser sends before a
+	// non-simple request.
+	Preflight
+	// NoOrigin is a GET without Origin.
+	NoOrigin
+)
+
+var kindNames = [...]string{Simple: "simple", Preflight: "preflight", NoOrigin: "no-origin"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// MarshalText implements [encoding.TextMarshaler].
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// role is what a probe is for.
+type role uint8
+
+const (
+	roleOrigin    role = iota // an attacker-chosen origin of Probe.Class
+	roleOwn                   // the target's own origin
+	rolePolicy                // an origin the policy allows (conformance)
+	roleCRLF                  // CR/LF in Origin or Access-Control-Request-Headers
+	roleNoOrigin              // no Origin at all
+	roleAnyMethod             // a made-up method on a preflight
+	roleAnyHeader             // a made-up header on a preflight
+	roleError                 // a URL that answers with an error status
+)
+
+// AttackerDomain is the domain the probe origins that an attacker would
+// register are built on. It is reserved (RFC 6761), so no probe origin
+// is anybody's real site.
+const AttackerDomain = "evil.example"
+
+// The made-up method, header and injected header of the probes.
+const (
+	probeMethod   = "CROSSGATE"
+	probeHeader   = "X-Crossgate-Probe"
+	injectedName  = "X-Crossgate-Injected"
+	errorSegment  = "crossgate-audit-not-found"
+	placeholderOr = "https://crossgate-audit.invalid"
+)
+
+// specialChars are the characters tried right after the target's host
+// (https://host<c>.evil.example). Some browsers accept them in host names
+// (Safari many, Chromium and Firefox "_" and a few more), and a pattern
+// that only rules out "." and name characters after the host lets them
+// through. "%60" is a backtick as a server that URL-decodes Origin sees
+// it; the literal backtick is tried too.
+var specialChars = []string{"_", "-", "~", "!", "$", "&", "'", "(", "*", "+", ",", ";", "=", "{", "}", "|", "^", "`", "%60"}
+
+// thirdParties are origins anyone can publish a page on.
+var thirdParties = []string{
+	"https://codepen.io",
+	"https://cdpn.io",
+	"https://jsfiddle.net",
+	"https://fiddle.jshell.net",
+	"https://jsbin.com",
+	"https://crossgate-audit.github.io",
+	"https://crossgate-audit.s3.amazonaws.com",
+	"https://crossgate-audit.netlify.app",
+	"https://crossgate-audit.vercel.app",
+	"https://crossgate-audit.pages.dev",
+}
+
+// crlfForms are the encodings of CR/LF tried: percent-encoded (for servers
+// that URL-decode the header) and as U+560D U+560A (for servers that keep
+// the low byte of each character).
+var crlfForms = []string{"%0d%0a", "%0a", "%0d", "\u560d\u560a"}
+
+// Probe is one request of an audit.
+type Probe struct {
+	// Class is the class an attacker origin tests, or 0.
+	Class Class
+	Kind  Kind
+	// Origin is the Origin header sent ("" for [NoOrigin]).
+	Origin string
+	// Method and Header are the script's request the probe stands for:
+	// for [Simple], always GET with no header; for [Preflight], the
+	// request the preflight is sent before.
+	Method string
+	Header http.Header
+	// ACRH, when not "", replaces the Access-Control-Request-Headers a
+	// browser would send (the CR/LF probe).
+	ACRH string
+	role role
+}
+
+// originProbe is an origin and the class it tests.
+type originProbe struct {
+	class  Class
+	origin string
+}
+
+// originProbes returns the attacker origins for t, in report order and
+// without duplicates. Every origin is scheme://host[:port]: never a path.
+func originProbes(t *Target) []originProbe {
+	s := t.URL.Scheme + "://"
+	host, dom := t.Host, t.Domain
+	var out []originProbe
+	seen := map[string]bool{t.Origin: true}
+	add := func(c Class, o string) {
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, originProbe{c, o})
+		}
+	}
+	add(OriginReflected, s+AttackerDomain)
+	add(NullOrigin, "null")
+	// Suffix probes are built on the host and on the registrable domain.
+	for _, d := range []string{host, dom} {
+		add(PostDomain, s+d+"."+AttackerDomain)
+		add(PostDomain, s+d+AttackerDomain)
+	}
+	for _, d := range []string{host, dom} {
+		add(PreDomain, s+"evil"+d)
+	}
+	if len(host) > 1 {
+		add(Substring, s+host[:len(host)-1])
+	}
+	if i := strings.LastIndexByte(host, '.'); i > 0 {
+		add(Substring, s+host[:i])
+	}
+	if len(dom) > 1 && strings.Contains(dom, ".") {
+		add(Substring, s+dom[1:])
+	}
+	// Each dot in turn becomes a letter.
+	for i := 0; i < len(host); i++ {
+		if host[i] == '.' {
+			add(UnescapedDot, s+host[:i]+"x"+host[i+1:])
+		}
+	}
+	for _, c := range specialChars {
+		add(SpecialChar, s+host+c+"."+AttackerDomain)
+	}
+	for _, o := range thirdParties {
+		add(ThirdPartyOrigin, o)
+	}
+	if !t.isIP() {
+		add(AnySubdomain, s+"evil."+host)
+		add(AnySubdomain, s+"evil."+dom)
+	}
+	if t.URL.Scheme == "https" {
+		add(InsecureOrigin, "http://"+hostPort(host, t.Port, "http"))
+	}
+	port := "1337"
+	if t.Port == port {
+		port = "1338"
+	}
+	add(AnyPort, s+hostPort(host, port, ""))
+	return out
+}
+
+// attackerPreflight is the request an attacker's preflight probes stand
+// for: a JSON PUT, the commonest preflighted request.
+func attackerPreflight() (string, http.Header) {
+	return http.MethodPut, http.Header{"Content-Type": {"application/json"}}
+}
+
+// probes returns the probes of t in the order they are sent, policy
+// origins first (trusted, the origin used for the method and header
+// probes), then the target's own origin, then the attacker origins, each
+// on a simple request and on a preflight, then the CR/LF probes and the
+// request without Origin. The error-response probe depends on the answers
+// and is added later.
+func probes(t *Target, policy *targetPolicy) []Probe {
+	var ps []Probe
+	pm, ph := attackerPreflight()
+	trusted := t.Origin
+	if policy != nil {
+		for _, o := range policy.origins {
+			ps = append(ps, Probe{Kind: Simple, Origin: o, Method: http.MethodGet, role: rolePolicy})
+			for _, req := range policy.requests {
+				ps = append(ps, Probe{Kind: Preflight, Origin: o, Method: req.method, Header: req.header.Clone(), role: rolePolicy})
+			}
+		}
+		if len(policy.origins) > 0 {
+			trusted = policy.origins[0]
+		}
+	}
+	ps = append(ps,
+		Probe{Kind: Simple, Origin: t.Origin, Method: http.MethodGet, role: roleOwn},
+		Probe{Kind: Preflight, Origin: t.Origin, Method: pm, Header: ph.Clone(), role: roleOwn},
+		Probe{Kind: Preflight, Origin: trusted, Method: probeMethod, role: roleAnyMethod},
+		Probe{Kind: Preflight, Origin: trusted, Method: http.MethodGet, Header: http.Header{probeHeader: {"1"}}, role: roleAnyHeader},
+	)
+	for _, op := range originProbes(t) {
+		ps = append(ps,
+			Probe{Class: op.class, Kind: Simple, Origin: op.origin, Method: http.MethodGet},
+			Probe{Class: op.class, Kind: Preflight, Origin: op.origin, Method: pm, Header: ph.Clone()},
+		)
+	}
+	evil := t.URL.Scheme + "://" + AttackerDomain
+	for _, f := range crlfForms {
+		o := evil + f + injectedName + ":" + "%20crlf"
+		if !strings.HasPrefix(f, "%") {
+			o = evil + f + injectedName + ": crlf"
+		}
+		ps = append(ps,
+			Probe{Class: CRLFInjection, Kind: Simple, Origin: o, Method: http.MethodGet, role: roleCRLF},
+			Probe{Class: CRLFInjection, Kind: Preflight, Origin: o, Method: pm, Header: ph.Clone(), role: roleCRLF},
+		)
+	}
+	ps = append(ps,
+		Probe{Class: CRLFInjection, Kind: Preflight, Origin: trusted, Method: pm, Header: ph.Clone(),
+			ACRH: "content-type%0d%0a" + injectedName + ":%20crlf", role: roleCRLF},
+		Probe{Kind: NoOrigin, Method: http.MethodGet, role: roleNoOrigin},
+	)
+	return ps
+}

@@ -1,0 +1,102 @@
+package audit
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// Target is one URL to audit, with the names its probes are derived from.
+type Target struct {
+	// URL is the URL audited, without fragment.
+	URL *url.URL
+	// Host is the host name in lower case, without port or trailing dot.
+	Host string
+	// Port is the port as written in the URL, or "".
+	Port string
+	// Domain is the registrable domain of Host (eTLD+1, from the public
+	// suffix list), or Host itself for an IP address, a single-label name
+	// or a public suffix.
+	Domain string
+	// Origin is the target's own serialized origin, port kept.
+	Origin string
+}
+
+// ParseTarget parses an absolute http or https URL.
+func ParseTarget(raw string) (*Target, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("audit: invalid URL %q: %w", raw, err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("audit: invalid URL %q: want an http or https URL", raw)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("audit: invalid URL %q: no host", raw)
+	case u.User != nil:
+		return nil, fmt.Errorf("audit: invalid URL %q: credentials in URLs are not sent; use --credentials-header", raw)
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Path == "" && u.RawPath == "" {
+		u.Path = "/"
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	t := &Target{URL: u, Host: host, Port: u.Port(), Domain: registrableDomain(host)}
+	t.Origin = u.Scheme + "://" + hostPort(host, t.Port, u.Scheme)
+	return t, nil
+}
+
+// hostPort joins a host and a port as an origin writes them: IPv6
+// addresses bracketed, default ports left out.
+func hostPort(host, port, scheme string) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "" || scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		return host
+	}
+	return host + ":" + port
+}
+
+func registrableDomain(host string) string {
+	if net.ParseIP(host) != nil || !strings.Contains(host, ".") {
+		return host
+	}
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return host
+	}
+	return d
+}
+
+// isIP reports whether the target's host is an IP address.
+func (t *Target) isIP() bool { return net.ParseIP(t.Host) != nil }
+
+// internal reports whether the target is on a loopback, private or
+// link-local address, or named localhost: there "*" exposes what only
+// the network boundary protects.
+func (t *Target) internal() bool {
+	if t.Host == "localhost" || strings.HasSuffix(t.Host, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(t.Host)
+	if err != nil {
+		return false
+	}
+	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast()
+}
+
+// hostKey is the key of the per-host rate limit: the host and the port
+// the connection goes to.
+func (t *Target) hostKey() string {
+	port := t.Port
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[t.URL.Scheme]
+	}
+	return net.JoinHostPort(t.Host, port)
+}

@@ -1,0 +1,273 @@
+// Package audit is the crossgate audit command: it probes URLs for the CORS
+// misconfigurations an attacker's page can use, and with --policy checks
+// that they behave as the policy file says.
+package audit
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crossgate/crossgate/internal/audit"
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/httplex"
+	"github.com/crossgate/crossgate/internal/policyfile"
+	"github.com/crossgate/crossgate/internal/report"
+	"github.com/spf13/cobra"
+)
+
+// ExitFindings is the exit code when findings at or above --fail-on are
+// found.
+const ExitFindings = 3
+
+// Options are the inputs of the audit command, checked.
+type Options struct {
+	IO          cmdutil.IO
+	URLs        []string // the positional URLs
+	TargetsFile string   // --targets: a file of URLs, or "-" for standard input
+	PolicyFile  string
+	Format      report.Format
+	FailOn      audit.Severity
+	Concurrency int
+	Rate        float64 // requests per second per host; 0 for no limit
+	Timeout     time.Duration
+	Header      http.Header
+	Credentials http.Header
+	// Transport, when not nil, sends the requests (for tests).
+	Transport http.RoundTripper
+	// Progress shows a progress line on IO.ErrOut; set when it is a
+	// terminal.
+	Progress bool
+}
+
+// NewCmdAudit returns the audit command. runF, when not nil, runs instead
+// of [Run] once the command line is parsed and checked (for tests).
+func NewCmdAudit(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: ios}
+	var format, failOn, rate, creds string
+	var headers []string
+	cmd := &cobra.Command{
+		DisableFlagsInUseLine: true,
+		Use:                   "audit [URL...] [--targets FILE|-] [--policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
+		Short:                 "Probe URLs for CORS misconfigurations",
+		Long: `Probe URLs for the CORS misconfigurations an attacker's page can use:
+reflected, null, prefix, suffix, substring, unescaped-dot and special-character
+origins, third-party hosts, any subdomain, http:// trusted by https://, any
+port, CR/LF injection, "*" with and without credentials, malformed values,
+missing Vary: Origin, preflights that reflect any method or header or that are
+redirected, need authentication or fail, and error responses without CORS.
+Every origin is tried on a simple request and on a preflight. Severities are
+graded by what a page on the probe origin can read, per the browser model:
+high for a read with the user's cookies, medium without, lower for the rest.
+
+With --policy, the audit also checks conformance: every origin, method and
+header the policy file allows for a URL must work in a browser, and every
+probe outside it must be refused; each difference is a finding.
+
+Probes never carry a request body and use only GET and OPTIONS. Redirects are
+followed only to the same origin. --credentials-header is sent on simple
+requests only, as browsers send cookies (never on preflights), and is
+redacted in the output. -H headers go on every request.
+
+Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
+2 a usage error or a network error (which takes precedence).`,
+		Example: `  crossgate audit https://api.example.com/v1/me
+  crossgate audit --targets urls.txt --format sarif --fail-on medium > audit.sarif
+  crossgate audit --policy examples/crossgate.yaml --credentials-header 'Cookie: session=...' \
+    https://api.example.com/v1/orders`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.check(args, format, failOn, rate, creds, headers); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.TargetsFile, "targets", "", "read URLs from `FILE`, one a line (# comments), or - for standard input")
+	fl.StringVar(&opts.PolicyFile, "policy", "", "check conformance with the policy `FILE`")
+	fl.StringVar(&format, "format", "text", "output format: text, json or sarif")
+	fl.StringVar(&failOn, "fail-on", "low", "exit 3 when a finding is at or above this severity: info, low, medium or high")
+	fl.IntVar(&opts.Concurrency, "concurrency", 4, "how many URLs are audited at once")
+	fl.StringVar(&rate, "rate", "10/s", "most requests per second to one host, as N/s or N; 0 for no limit")
+	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")
+	fl.StringArrayVarP(&headers, "header", "H", nil, "a header sent on every request, as 'Name: value' (repeatable)")
+	fl.StringVar(&creds, "credentials-header", "", "a credentials header sent on simple requests only, as 'Cookie: ...' or 'Authorization: ...'")
+	return cmd
+}
+
+// check checks and parses what the command line gives.
+func (o *Options) check(args []string, format, failOn, rate, creds string, headers []string) error {
+	o.URLs = args
+	o.Progress = IsTerminal(o.IO.ErrOut)
+	if len(args) == 0 && o.TargetsFile == "" {
+		return cmdutil.Usagef("no URL to audit: give URLs as arguments or --targets FILE")
+	}
+	var err error
+	if o.Format, err = report.ParseFormat(format); err != nil {
+		return cmdutil.Usagef("invalid --format: %v", err)
+	}
+	if o.FailOn, err = audit.ParseSeverity(failOn); err != nil {
+		return cmdutil.Usagef("invalid --fail-on %q: want info, low, medium or high", failOn)
+	}
+	if o.Concurrency < 1 || o.Concurrency > 256 {
+		return cmdutil.Usagef("invalid --concurrency %d: want 1 to 256", o.Concurrency)
+	}
+	if o.Rate, err = parseRate(rate); err != nil {
+		return &cmdutil.UsageError{Err: err}
+	}
+	if o.Timeout <= 0 {
+		return cmdutil.Usagef("invalid --timeout %v: want a positive duration", o.Timeout)
+	}
+	o.Header = http.Header{}
+	for _, h := range headers {
+		name, value, err := parseHeader("-H", h)
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(name) {
+		case "origin", "host", "access-control-request-method", "access-control-request-headers":
+			return cmdutil.Usagef("invalid -H %q: the audit sets %s itself", h, name)
+		}
+		o.Header.Add(name, value)
+	}
+	if creds != "" {
+		name, value, err := parseHeader("--credentials-header", creds)
+		if err != nil {
+			return err
+		}
+		o.Credentials = http.Header{http.CanonicalHeaderKey(name): {value}}
+	}
+	return nil
+}
+
+func parseRate(s string) (float64, error) {
+	v, _ := strings.CutSuffix(s, "/s")
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r < 0 || r > 1e6 {
+		return 0, fmt.Errorf("invalid --rate %q: want requests per second, as N/s or N (0 for no limit)", s)
+	}
+	return r, nil
+}
+
+func parseHeader(flag, h string) (string, string, error) {
+	name, value, ok := strings.Cut(h, ":")
+	if !ok || !httplex.IsToken(name) {
+		return "", "", cmdutil.Usagef("invalid %s %q: want 'Name: value'", flag, h)
+	}
+	value = strings.Trim(value, " \t")
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return "", "", cmdutil.Usagef("invalid %s %q: the value holds CR, LF or NUL", flag, h)
+	}
+	return name, value, nil
+}
+
+// Run audits the targets and writes the report to opts.IO.Out. It returns
+// an *cmdutil.ExitError for findings (3), and for unreadable inputs or
+// network errors (2).
+func Run(ctx context.Context, opts *Options) error {
+	raw, err := readTargets(opts)
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	var targets []*audit.Target
+	seen := map[string]bool{}
+	for _, r := range raw {
+		t, err := audit.ParseTarget(r)
+		if err != nil {
+			return &cmdutil.UsageError{Err: err}
+		}
+		if key := t.URL.String(); !seen[key] {
+			seen[key] = true
+			targets = append(targets, t)
+		}
+	}
+	if len(targets) == 0 {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("no URL to audit in --targets")}
+	}
+	aopts := audit.Options{
+		Transport: opts.Transport, Concurrency: opts.Concurrency, RatePerHost: opts.Rate,
+		Timeout: opts.Timeout, Header: opts.Header, CredentialsHeader: opts.Credentials,
+	}
+	if opts.PolicyFile != "" {
+		f, err := policyfile.Load(opts.PolicyFile)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		aopts.Policy = f
+	}
+	if opts.Progress {
+		aopts.Progress = func(done, total int) {
+			fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kaudit: %d/%d URLs", done, total)
+			if done == total {
+				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
+			}
+		}
+	}
+	rep, err := audit.Run(ctx, targets, aopts)
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	if err := report.Write(opts.IO.Out, opts.Format, rep); err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	return exitFor(rep, opts.FailOn)
+}
+
+// exitFor returns the error that carries the exit code of rep.
+func exitFor(rep *audit.Report, failOn audit.Severity) error {
+	if err := rep.Err(); err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("network errors:\n%w", err)}
+	}
+	if m, ok := rep.Max(); ok && m >= failOn {
+		return &cmdutil.ExitError{Code: ExitFindings}
+	}
+	return nil
+}
+
+func readTargets(opts *Options) ([]string, error) {
+	urls := append([]string(nil), opts.URLs...)
+	if opts.TargetsFile == "" {
+		return urls, nil
+	}
+	var r io.Reader = opts.IO.In
+	if opts.TargetsFile != "-" {
+		f, err := os.Open(opts.TargetsFile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		urls = append(urls, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading --targets %s: %w", opts.TargetsFile, err)
+	}
+	return urls, nil
+}
+
+// IsTerminal reports whether w is a terminal (a character device).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,217 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	iaudit "github.com/crossgate/crossgate/internal/audit"
+	"github.com/crossgate/crossgate/internal/cli/audit"
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/report"
+)
+
+func execute(t *testing.T, args []string) (*audit.Options, error) {
+	t.Helper()
+	var got *audit.Options
+	cmd := audit.NewCmdAudit(cmdutil.IO{ErrOut: new(bytes.Buffer)}, func(_ context.Context, o *audit.Options) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(args)
+	cmd.SetOut(new(bytes.Buffer))
+	cmd.SetErr(new(bytes.Buffer))
+	err := cmd.Execute()
+	if err == nil && got == nil {
+		t.Fatal("run function not called")
+	}
+	return got, err
+}
+
+func TestNewCmdAudit(t *testing.T) {
+	t.Parallel()
+	o, err := execute(t, []string{"https://a.example/x", "--format", "sarif", "--fail-on", "high", "--rate", "2.5/s",
+		"--concurrency", "9", "--timeout", "3s", "-H", "X-A: 1", "-H", "x-a:2", "--credentials-header", "Cookie: s=1",
+		"--policy", "p.yaml", "--targets", "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Format != report.SARIF || o.FailOn != iaudit.High || o.Rate != 2.5 || o.Concurrency != 9 || o.Timeout != 3*time.Second ||
+		o.PolicyFile != "p.yaml" || o.TargetsFile != "-" || len(o.URLs) != 1 || o.Progress {
+		t.Errorf("got options %+v", o)
+	}
+	if got := o.Header.Values("X-A"); len(got) != 2 || got[1] != "2" {
+		t.Errorf("got -H values %q", got)
+	}
+	if got := o.Credentials.Get("Cookie"); got != "s=1" {
+		t.Errorf("got credentials %q", got)
+	}
+	o, err = execute(t, []string{"https://a.example/"})
+	if err != nil || o.Format != report.Text || o.FailOn != iaudit.Low || o.Rate != 10 || o.Concurrency != 4 {
+		t.Errorf("defaults: %+v, %v", o, err)
+	}
+}
+
+func TestNewCmdAuditUsage(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		desc string
+		args []string
+		want string
+	}{
+		{"no target", nil, "no URL to audit"},
+		{"bad format", []string{"--format", "xml", "https://a.example"}, "invalid --format"},
+		{"bad fail-on", []string{"--fail-on", "critical", "https://a.example"}, "invalid --fail-on"},
+		{"bad rate", []string{"--rate", "fast", "https://a.example"}, "invalid --rate"},
+		{"zero concurrency", []string{"--concurrency", "0", "https://a.example"}, "invalid --concurrency"},
+		{"bad header", []string{"-H", "no colon", "https://a.example"}, "invalid -H"},
+		{"origin header", []string{"-H", "Origin: x", "https://a.example"}, "sets Origin itself"},
+		{"bad credentials", []string{"--credentials-header", "Cookie", "https://a.example"}, "invalid --credentials-header"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			t.Parallel()
+			_, err := execute(t, tc.args)
+			var ue *cmdutil.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got error %v; want a usage error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// reflecting is a server that reflects any origin, with credentials when
+// creds is true.
+func reflecting(creds bool) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			if creds {
+				w.Header().Set("Access-Control-Allow-Credentials", "true")
+			}
+		}
+		fmt.Fprintln(w, "data")
+	}))
+}
+
+func TestRun(t *testing.T) {
+	t.Parallel()
+	srv := reflecting(false) // origin-reflected, uncredentialed: medium
+	t.Cleanup(srv.Close)
+	cases := []struct {
+		desc     string
+		failOn   iaudit.Severity
+		wantCode int // 0 for a nil error
+	}{
+		{"fail on low", iaudit.Low, audit.ExitFindings},
+		{"fail on medium", iaudit.Medium, audit.ExitFindings},
+		{"fail on high", iaudit.High, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			err := audit.Run(context.Background(), &audit.Options{
+				IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, URLs: []string{srv.URL + "/api"},
+				Format: report.JSON, FailOn: tc.failOn, Concurrency: 2, Timeout: 5 * time.Second,
+			})
+			code := 0
+			var exit *cmdutil.ExitError
+			if errors.As(err, &exit) {
+				code = exit.Code
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode {
+				t.Errorf("got exit %d; want %d", code, tc.wantCode)
+			}
+			var doc struct {
+				Findings []map[string]any `json:"findings"`
+				Summary  struct{ Requests int }
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Findings) == 0 || doc.Summary.Requests == 0 {
+				t.Fatalf("no findings in %s", out.String())
+			}
+			f := doc.Findings[0]
+			for _, k := range []string{"url", "class", "severity", "probe_origin", "evidence", "fix"} {
+				if _, ok := f[k]; !ok {
+					t.Errorf("finding has no %q key", k)
+				}
+			}
+			if f["class"] != "origin-reflected" || f["severity"] != "medium" {
+				t.Errorf("first finding %v %v; want origin-reflected medium", f["class"], f["severity"])
+			}
+		})
+	}
+}
+
+func TestRunNetworkError(t *testing.T) {
+	t.Parallel()
+	srv := reflecting(true)
+	srv.Close() // nothing listens any more
+	var out bytes.Buffer
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, URLs: []string{srv.URL},
+		Format: report.Text, FailOn: iaudit.Low, Concurrency: 1, Timeout: 2 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage {
+		t.Fatalf("got %v; want exit 2", err)
+	}
+	if !strings.Contains(out.String(), "1 targets with network errors") {
+		t.Errorf("output %q does not report the network error", out.String())
+	}
+}
+
+func TestRunTargetsFromStdin(t *testing.T) {
+	t.Parallel()
+	srv := reflecting(true)
+	defer srv.Close()
+	var out bytes.Buffer
+	in := strings.NewReader("# targets\n\n" + srv.URL + "/a\n" + srv.URL + "/a\n" + srv.URL + "/b\n")
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{In: in, Out: &out, ErrOut: new(bytes.Buffer)}, TargetsFile: "-",
+		Format: report.SARIF, FailOn: iaudit.High, Concurrency: 2, Timeout: 5 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != audit.ExitFindings {
+		t.Fatalf("got %v; want exit 3 (high findings)", err)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 {
+		t.Fatalf("not a SARIF 2.1.0 log: %s", out.String()[:200])
+	}
+	uris := map[string]int{}
+	for _, r := range log.Runs[0].Results {
+		uris[r.Locations[0].PhysicalLocation.ArtifactLocation.URI]++
+	}
+	if len(uris) != 2 || uris[srv.URL+"/a"] != uris[srv.URL+"/b"] {
+		t.Errorf("results per URL %v; want /a (once, duplicates dropped) and /b alike", uris)
+	}
+}

@@ -1,0 +1,141 @@
+// Package report writes the result of crossgate audit as text for people,
+// one JSON document, or SARIF 2.1.0 for code-scanning dashboards.
+//
+// It comes with no API stability promise.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/crossgate/crossgate/internal/audit"
+)
+
+// Format is an output format.
+type Format string
+
+// The formats.
+const (
+	Text  Format = "text"
+	JSON  Format = "json"
+	SARIF Format = "sarif"
+)
+
+// ParseFormat parses "text", "json" or "sarif".
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case Text, JSON, SARIF:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q: want text, json or sarif", s)
+}
+
+// Write writes r to w in format f.
+func Write(w io.Writer, f Format, r *audit.Report) error {
+	switch f {
+	case JSON:
+		return writeJSON(w, r)
+	case SARIF:
+		return writeSARIF(w, r)
+	}
+	return writeText(w, r)
+}
+
+// Version is the version of the JSON document's shape.
+const Version = 1
+
+type jsonDoc struct {
+	Version  int                  `json:"version"`
+	Summary  jsonSummary          `json:"summary"`
+	Targets  []audit.TargetResult `json:"targets"`
+	Findings []audit.Finding      `json:"findings"`
+}
+
+type jsonSummary struct {
+	Targets    int            `json:"targets"`
+	Requests   int            `json:"requests"`
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"by_severity"`
+	Errors     int            `json:"errors"`
+}
+
+func summary(r *audit.Report) jsonSummary {
+	s := jsonSummary{Targets: len(r.Targets), Requests: r.Requests(), Findings: len(r.Findings),
+		BySeverity: map[string]int{"high": 0, "medium": 0, "low": 0, "info": 0}}
+	for _, f := range r.Findings {
+		s.BySeverity[f.Severity.String()]++
+	}
+	for _, t := range r.Targets {
+		if t.Error != "" {
+			s.Errors++
+		}
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, r *audit.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(jsonDoc{Version: Version, Summary: summary(r), Targets: r.Targets, Findings: r.Findings})
+}
+
+// corsHeader reports whether a response header is shown in text output.
+func corsHeader(name string) bool {
+	return strings.HasPrefix(name, "Access-Control-") || name == "Vary" || name == "Location" ||
+		name == "Www-Authenticate" || name == "X-Crossgate-Injected"
+}
+
+func writeText(w io.Writer, r *audit.Report) error {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		fmt.Fprintf(&b, "%s %s: %s [%s]\n", strings.ToUpper(f.Severity.String()), f.Class, f.URL, f.Kind)
+		fmt.Fprintf(&b, "  %s: %s\n", f.Title, f.Detail)
+		if f.ProbeOrigin != "" {
+			fmt.Fprintf(&b, "  probe origin: %s\n", f.ProbeOrigin)
+		}
+		if len(f.AlsoOrigins) > 0 {
+			fmt.Fprintf(&b, "  also allowed: %s\n", strings.Join(f.AlsoOrigins, " "))
+		}
+		for _, ex := range f.Evidence {
+			fmt.Fprintf(&b, "  > %s %s\n", ex.Request.Method, ex.Request.URL)
+			writeHeaders(&b, "  > ", ex.Request.Header, func(n string) bool { return n != "User-Agent" })
+			switch {
+			case ex.Response != nil:
+				fmt.Fprintf(&b, "  < %d %s\n", ex.Response.Status, http.StatusText(ex.Response.Status))
+				writeHeaders(&b, "  < ", ex.Response.Header, corsHeader)
+			default:
+				fmt.Fprintf(&b, "  < (no response: %s)\n", ex.Error)
+			}
+		}
+		fmt.Fprintf(&b, "  fix: %s\n\n", f.Fix)
+	}
+	s := summary(r)
+	fmt.Fprintf(&b, "%d findings (%d high, %d medium, %d low, %d info) in %d targets, %d requests sent",
+		s.Findings, s.BySeverity["high"], s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"], s.Targets, s.Requests)
+	if s.Errors > 0 {
+		fmt.Fprintf(&b, ", %d targets with network errors", s.Errors)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeHeaders(b *strings.Builder, prefix string, h http.Header, keep func(string) bool) {
+	names := make([]string, 0, len(h))
+	for n := range h {
+		if keep(n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		for _, v := range h[n] {
+			fmt.Fprintf(b, "%s%s: %s\n", prefix, n, v)
+		}
+	}
+}
