@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/audit"
@@ -115,10 +116,11 @@ func writeText(w io.Writer, r *audit.Report) error {
 		fmt.Fprintf(&b, "  fix: %s\n\n", f.Fix)
 	}
 	s := summary(r)
-	fmt.Fprintf(&b, "%d findings (%d high, %d medium, %d low, %d info) in %d targets, %d requests sent",
-		s.Findings, s.BySeverity["high"], s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"], s.Targets, s.Requests)
+	fmt.Fprintf(&b, "%s (%d high, %d medium, %d low, %d info) in %s, %s sent",
+		plural(s.Findings, "finding"), s.BySeverity["high"], s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"],
+		plural(s.Targets, "target"), plural(s.Requests, "request"))
 	if s.Errors > 0 {
-		fmt.Fprintf(&b, ", %d targets with network errors", s.Errors)
+		fmt.Fprintf(&b, ", %s with network errors", plural(s.Errors, "target"))
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
@@ -138,4 +140,12 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header, keep func(st
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, n, v)
 		}
 	}
+}
+
+// plural returns "1 finding", "2 findings".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -169,7 +169,7 @@ func TestRunNetworkError(t *testing.T) {
 	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage {
 		t.Fatalf("got %v; want exit 2", err)
 	}
-	if !strings.Contains(out.String(), "1 targets with network errors") {
+	if !strings.Contains(out.String(), "1 target with network errors") {
 		t.Errorf("output %q does not report the network error", out.String())
 	}
 }
