@@ -46,6 +46,7 @@ func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
 		}
 		a.analyzeOne(r, reflectAny[min(r.probe.Kind, Preflight)], intent)
 	}
+	a.preflightVary(results)
 	return a.findings
 }
 
@@ -99,6 +100,13 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 			!(conformance && r.expected > NoRead) && a.first("any-header", p.Kind) {
 			a.add(r, PreflightAnyHeader, r.level, fmt.Sprintf("the preflight for the made-up header %s is answered with Access-Control-Allow-Headers: %s",
 				strings.ToLower(probeHeader), strings.Join(h.Values("Access-Control-Allow-Headers"), ", ")))
+		}
+	case rolePrivateNetwork:
+		// Only a preflight that passes for the foreign origin opens
+		// anything: with its origin refused, the header alone does not.
+		if v, _ := headerValue(h, "Access-Control-Allow-Private-Network"); v == "true" && r.level > NoRead &&
+			!a.tp.allowsPrivateNetwork(r.exchanges[len(r.exchanges)-1].Request) && a.first("private-network", 0) {
+			a.add(r, PrivateNetworkAllowed, r.level, a.privateNetworkDetail(r))
 		}
 	case roleCRLF:
 		if _, ok := h[injectedName]; ok && a.first("crlf", p.Kind) {
@@ -160,6 +168,119 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 	}
 }
 
+func (a *analyzer) privateNetworkDetail(r *probeResult) string {
+	d := fmt.Sprintf("the preflight from %s with Access-Control-Request-Private-Network: true is answered with Access-Control-Allow-Private-Network: true and Access-Control-Allow-Origin: %s, "+
+		"so a browser enforcing Private Network Access lets that public page send requests to this server", r.probe.Origin, strings.Join(r.resp.Header.Values("Access-Control-Allow-Origin"), ", "))
+	if a.t.internal() {
+		d += "; the target is on a loopback or private address, which is exactly what Private Network Access protects"
+	}
+	return d + "; Chromium 156 no longer sends this preflight (Local Network Access replaced it with a permission prompt), so only older Chromium-based browsers are concerned"
+}
+
+// The request headers a preflight's answer may depend on, and the
+// response headers compared to tell.
+var (
+	preflightRequestHeaders = []string{"Access-Control-Request-Method", "Access-Control-Request-Headers", "Access-Control-Request-Private-Network"}
+	preflightAnswerHeaders  = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Methods",
+		"Access-Control-Allow-Headers", "Access-Control-Allow-Private-Network"}
+)
+
+// preflightVary finds preflights whose answer depends on
+// Access-Control-Request-Method, -Headers or -Private-Network without a
+// Vary naming it. Two preflights from the same origin to the same URL
+// differ only in those headers; when their CORS headers differ, the answer
+// depends on at least one of the headers that differ, and a response whose
+// Vary names none of them may be served from a cache to the other request.
+// (Vary: Origin is checked on its own, by vary-origin-missing.)
+func (a *analyzer) preflightVary(results []probeResult) {
+	candidate := func(r *probeResult) bool {
+		return r.resp != nil && r.probe.Kind == Preflight && r.probe.role != roleCRLF && len(r.exchanges) == 1
+	}
+	for i := range results {
+		ri := &results[i]
+		if !candidate(ri) {
+			continue
+		}
+		for j := i + 1; j < len(results); j++ {
+			rj := &results[j]
+			if !candidate(rj) || rj.probe.Origin != ri.probe.Origin {
+				continue
+			}
+			answer := ""
+			for _, n := range preflightAnswerHeaders {
+				if !slices.Equal(ri.resp.Header.Values(n), rj.resp.Header.Values(n)) {
+					answer = n
+					break
+				}
+			}
+			if answer == "" {
+				continue
+			}
+			var differ []string
+			qi, qj := ri.exchanges[0].Request.Header, rj.exchanges[0].Request.Header
+			for _, n := range preflightRequestHeaders {
+				if !slices.Equal(qi.Values(n), qj.Values(n)) {
+					differ = append(differ, n)
+				}
+			}
+			if len(differ) == 0 {
+				continue // the same request answered twice differently: not a cache matter
+			}
+			for _, pair := range [][2]*probeResult{{ri, rj}, {rj, ri}} {
+				r, other := pair[0], pair[1]
+				if variesOnAny(r.resp.Header, differ) {
+					continue
+				}
+				vary := "has no Vary"
+				if vs := r.resp.Header.Values("Vary"); len(vs) > 0 {
+					vary = fmt.Sprintf("has Vary: %s, which names none of them", strings.Join(vs, ", "))
+				}
+				a.add(r, VaryPreflightMissing, r.level, fmt.Sprintf(
+					"the preflights from %s for %s and for %s differ only in %s, yet get different answers (%s: %s and %s); the first %s: a cache that stores preflights may serve one answer to the other request",
+					r.probe.Origin, preflightDesc(r), preflightDesc(other), strings.Join(differ, " and "), answer,
+					quoteOrNone(r.resp.Header.Values(answer)), quoteOrNone(other.resp.Header.Values(answer)), vary))
+				f := &a.findings[len(a.findings)-1]
+				f.Evidence = append(f.Evidence, cloneExchanges(other.exchanges)...)
+				return
+			}
+		}
+	}
+}
+
+// preflightDesc describes the request a preflight stands for.
+func preflightDesc(r *probeResult) string {
+	h := r.exchanges[0].Request.Header
+	d := h.Get("Access-Control-Request-Method")
+	if acrh := h.Get("Access-Control-Request-Headers"); acrh != "" {
+		d += " with " + acrh
+	}
+	if h.Get("Access-Control-Request-Private-Network") != "" {
+		d += " (Private Network Access)"
+	}
+	return d
+}
+
+func quoteOrNone(vs []string) string {
+	if len(vs) == 0 {
+		return "none"
+	}
+	return quoteAll(vs)
+}
+
+// variesOnAny reports whether the Vary header names one of names (or is
+// "*").
+func variesOnAny(h map[string][]string, names []string) bool {
+	for _, v := range h["Vary"] {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "*" || containsFold(names, item) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // first reports whether a finding keyed by key and kind is the first of
 // the target; findings of such keys are reported once.
 func (a *analyzer) first(key string, k Kind) bool {
@@ -186,7 +307,7 @@ func (a *analyzer) add(r *probeResult, c Class, l Level, detail string) {
 		Evidence:    cloneExchanges(r.exchanges),
 		Fix:         c.Fix(),
 	}
-	if c == WildcardOrigin && a.t.internal() {
+	if classes[c].grade == gradeNetwork && a.t.internal() {
 		f.Severity = Medium
 	}
 	a.findings = append(a.findings, f)
@@ -269,17 +390,7 @@ func validAllowOrigin(v string) bool {
 }
 
 // varies reports whether the Vary header names Origin (or is "*").
-func varies(h map[string][]string) bool {
-	for _, v := range h["Vary"] {
-		for _, item := range strings.Split(v, ",") {
-			item = strings.TrimSpace(item)
-			if item == "*" || strings.EqualFold(item, "Origin") {
-				return true
-			}
-		}
-	}
-	return false
-}
+func varies(h map[string][]string) bool { return variesOnAny(h, []string{"Origin"}) }
 
 // tokens returns the comma-separated items of a header's lines, trimmed.
 func tokens(h map[string][]string, name string) ([]string, bool) {

@@ -232,7 +232,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 		default:
 			consecutive = 0
 			pr.resp = &fetch.Response{Status: resp.StatusCode, Header: resp.Header}
-			pr.level, pr.failure = g.grade(&p, *pr.resp, p.role == roleOrigin)
+			pr.level, pr.failure = g.grade(&p, *pr.resp, p.relaxed())
 			if tp != nil {
 				pr.expected = tp.expect(g, &p, pr.exchanges[len(pr.exchanges)-1].Request)
 			}
@@ -293,6 +293,9 @@ func (s *sender) headers(g grader, p *Probe) (http.Header, bool) {
 		}
 		if p.ACRH != "" {
 			h.Set("Access-Control-Request-Headers", p.ACRH)
+		}
+		if p.PrivateNetwork {
+			h.Set("Access-Control-Request-Private-Network", "true")
 		}
 		return h, false
 	case Simple:

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -107,6 +109,10 @@ func TestLabSeverities(t *testing.T) {
 		{"wildcard", "https://wildcard.victim.test/", audit.WildcardOrigin, audit.Simple, audit.Low, audit.Read},
 		{"wildcard with credentials", "https://wildcard-creds.victim.test/", audit.WildcardCredentials, audit.Simple, audit.Low, audit.NoRead},
 		{"crlf", "https://crlf.victim.test/", audit.CRLFInjection, audit.Simple, audit.Medium, audit.NoRead},
+		{"localhost regex", "https://dev-regex.victim.test/", audit.LocalhostPrefix, audit.Simple, audit.High, audit.CredentialedRead},
+		{"localhost prefix, http only", "https://dev-prefix.victim.test/", audit.LocalhostPrefix, audit.Preflight, audit.High, audit.CredentialedRead},
+		{"private network, public target", "https://private-network.victim.test/", audit.PrivateNetworkAllowed, audit.Preflight, audit.Low, audit.Read},
+		{"preflight without per-header Vary", "https://preflight-novary.victim.test/", audit.VaryPreflightMissing, audit.Preflight, audit.Info, audit.CredentialedRead},
 	}
 	for _, tc := range cases {
 		i := slices.IndexFunc(rep.Findings, func(f audit.Finding) bool {
@@ -129,6 +135,86 @@ func TestLabSeverities(t *testing.T) {
 		if f.URL == "https://preflight-only.victim.test/" && f.Kind != audit.Preflight {
 			t.Errorf("preflight-only: finding %s on a %s request", f.Class, f.Kind)
 		}
+	}
+}
+
+// The localhost-prefix probes: on the target's scheme and on http://,
+// where a startsWith("http://localhost") allowlist lets them through.
+func TestLabLocalhostPrefix(t *testing.T) {
+	l := startLab(t, lab())
+	rep := runLab(t, l, 4)
+	for _, tc := range []struct {
+		url       string
+		wantProbe string
+		wantAlso  []string
+	}{
+		{"https://dev-regex.victim.test/", "https://localhost.crossgate-audit.evil.example", []string{"http://localhost.crossgate-audit.evil.example"}},
+		{"https://dev-prefix.victim.test/", "http://localhost.crossgate-audit.evil.example", nil},
+	} {
+		for _, f := range rep.Findings {
+			if f.URL != tc.url || f.Class != audit.LocalhostPrefix {
+				continue
+			}
+			if f.ProbeOrigin != tc.wantProbe || !slices.Equal(f.AlsoOrigins, tc.wantAlso) {
+				t.Errorf("%s %s: got probe origin %q, also %q; want %q, also %q", tc.url, f.Kind, f.ProbeOrigin, f.AlsoOrigins, tc.wantProbe, tc.wantAlso)
+			}
+		}
+	}
+}
+
+// The Private Network Access preflight is sent once per target, from the
+// attacker's origin, with Access-Control-Request-Private-Network: true;
+// the finding is low on a public name and medium on a loopback address,
+// and says that Chromium 156 no longer sends the header.
+func TestPrivateNetworkAllowed(t *testing.T) {
+	l := startLab(t, lab())
+	rep := runLab(t, l, 4)
+	for i, e := range l.endpoints {
+		n := 0
+		for _, ex := range rep.Targets[i].Exchanges {
+			if ex.Request.Header.Get("Access-Control-Request-Private-Network") == "" {
+				continue
+			}
+			n++
+			scheme, _, _ := strings.Cut(e.url(), "://")
+			if ex.Request.Method != http.MethodOptions || ex.Request.Header.Get("Origin") != scheme+"://"+audit.AttackerDomain ||
+				ex.Request.Header.Get("Access-Control-Request-Private-Network") != "true" {
+				t.Errorf("%s: PNA probe %s with Origin %q", e.name, ex.Request.Method, ex.Request.Header.Get("Origin"))
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d PNA probes; want 1", e.name, n)
+		}
+	}
+
+	srv := httptest.NewServer(privateNetwork(""))
+	t.Cleanup(srv.Close)
+	tg, err := audit.ParseTarget(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err = audit.Run(context.Background(), []*audit.Target{tg}, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Err(); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rep.Findings, func(f audit.Finding) bool { return f.Class == audit.PrivateNetworkAllowed })
+	if i < 0 {
+		t.Fatalf("no private-network-allowed finding on %s: %v", srv.URL, classesOf(rep, srv.URL+"/"))
+	}
+	f := rep.Findings[i]
+	if f.Severity != audit.Medium || f.Kind != audit.Preflight || f.ProbeOrigin != "http://"+audit.AttackerDomain {
+		t.Errorf("got %s %s from %s; want medium preflight from http://%s", f.Severity, f.Kind, f.ProbeOrigin, audit.AttackerDomain)
+	}
+	for _, want := range []string{"Chromium 156", "loopback or private address"} {
+		if !strings.Contains(f.Detail, want) {
+			t.Errorf("detail %q does not say %q", f.Detail, want)
+		}
+	}
+	if !strings.Contains(f.Fix, "Local Network Access") {
+		t.Errorf("fix %q does not mention Local Network Access", f.Fix)
 	}
 }
 

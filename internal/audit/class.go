@@ -84,6 +84,7 @@ const (
 	UnescapedDot
 	SpecialChar
 	ThirdPartyOrigin
+	LocalhostPrefix
 	AnySubdomain
 	InsecureOrigin
 	AnyPort
@@ -92,9 +93,11 @@ const (
 	InvalidAllowOrigin
 	CRLFInjection
 	VaryOriginMissing
+	VaryPreflightMissing
 	AllowOriginWithoutOrigin
 	PreflightAnyMethod
 	PreflightAnyHeader
+	PrivateNetworkAllowed
 	PreflightRedirected
 	PreflightAuthRequired
 	PreflightFailed
@@ -118,6 +121,10 @@ const (
 	gradeAdjacent
 	// gradeFixed: the class has one severity.
 	gradeFixed
+	// gradeNetwork: Low, Medium when the target is on a loopback,
+	// private or link-local address or named localhost, where what the
+	// class opens up is protected by the network boundary alone.
+	gradeNetwork
 )
 
 type classInfo struct {
@@ -145,13 +152,15 @@ var classes = [numClasses]classInfo{
 		"Parse the origin and compare its host for equality; a pattern that only excludes dots and letters after the host lets characters some browsers accept in host names (_ ` } $ ~ ...) through."},
 	ThirdPartyOrigin: {"third-party-origin", "an origin on a public hosting or code-sharing site is allowed", gradeAttacker, 0,
 		"Remove public hosting and code-playground origins (github.io, codepen, jsfiddle, S3, netlify, vercel ...) from the allowlist: anyone can publish a page there."},
+	LocalhostPrefix: {"localhost-prefix", "origins that merely start with localhost are allowed (an unanchored development pattern)", gradeAttacker, 0,
+		"Anchor development patterns at both ends (^https?://localhost(:[0-9]+)?$) or list the exact origins, and keep them out of production: a prefix check or an unanchored regex lets https://localhost.evil.example, a name anyone can register, through."},
 	AnySubdomain: {"any-subdomain", "any subdomain is allowed", gradeAdjacent, 0,
 		"List the subdomains that need access; with a subdomain wildcard, an XSS or a takeover of any subdomain reads these responses."},
 	InsecureOrigin: {"insecure-origin", "an http:// origin is trusted by an https:// resource", gradeAdjacent, 0,
 		"Allow only https:// origins for an https:// resource: a network attacker can inject script into the http:// origin and read the response."},
 	AnyPort: {"any-port", "the target's host is allowed on any port", gradeAdjacent, 0,
 		"Compare the whole origin, port included; another service on the same host (often less trusted) can otherwise read the response."},
-	WildcardOrigin: {"wildcard-origin", "any origin may read responses (Access-Control-Allow-Origin: *)", gradeFixed, Low,
+	WildcardOrigin: {"wildcard-origin", "any origin may read responses (Access-Control-Allow-Origin: *)", gradeNetwork, Low,
 		"Keep \"*\" for public data only; for anything behind a network boundary or IP-based access, list the origins."},
 	WildcardCredentials: {"wildcard-credentials", "Access-Control-Allow-Origin: * is sent with Access-Control-Allow-Credentials: true", gradeFixed, Low,
 		"Browsers refuse this pair for credentialed requests; decide: \"*\" without credentials for public data, or a list of origins with credentials. Do not \"fix\" it by reflecting the Origin."},
@@ -161,12 +170,16 @@ var classes = [numClasses]classInfo{
 		"Never URL-decode request headers into response headers; write the Origin back only after an exact allowlist match."},
 	VaryOriginMissing: {"vary-origin-missing", "a response whose Access-Control-Allow-Origin depends on Origin has no Vary: Origin", gradeFixed, Low,
 		"Send Vary: Origin on every response whose CORS headers depend on the Origin (and Vary: Access-Control-Request-Method, Access-Control-Request-Headers on preflights), so that caches do not serve one origin's answer to another."},
+	VaryPreflightMissing: {"vary-preflight-missing", "a preflight whose answer depends on Access-Control-Request-* has no Vary naming them", gradeFixed, Info,
+		"Send Vary: Access-Control-Request-Method, Access-Control-Request-Headers (and Access-Control-Request-Private-Network and Origin where the answer depends on them) on preflight responses, or answer every preflight with the same fixed lists; a cache that stores preflights otherwise serves one request's answer to another."},
 	AllowOriginWithoutOrigin: {"allow-origin-without-origin", "Access-Control-Allow-Origin is sent on a request without Origin", gradeFixed, Info,
 		"Decide CORS from the request's Origin header: an Access-Control-Allow-Origin on requests without one is hard-coded or left over from another request, and caches may serve it to other origins."},
 	PreflightAnyMethod: {"preflight-any-method", "preflights allow any method (Access-Control-Request-Method is reflected)", gradeFixed, Low,
 		"List the methods the API needs in Access-Control-Allow-Methods instead of echoing Access-Control-Request-Method."},
 	PreflightAnyHeader: {"preflight-any-header", "preflights allow any header (Access-Control-Request-Headers is reflected)", gradeFixed, Low,
 		"List the request headers the API needs in Access-Control-Allow-Headers instead of echoing Access-Control-Request-Headers."},
+	PrivateNetworkAllowed: {"private-network-allowed", "a foreign origin's Private Network Access preflight is allowed", gradeNetwork, Low,
+		"Send Access-Control-Allow-Private-Network: true only to the origins that must reach this service from a public page, and only after the origin check passes; flask-cors before 5.0 sent it by default (CVE-2024-6221: upgrade, or set allow_private_network=False). Chromium 156 no longer sends Access-Control-Request-Private-Network (Local Network Access, which replaced Private Network Access, asks the user instead), so this header protects nothing there: put authentication in front of a service on a private network rather than relying on it."},
 	PreflightRedirected: {"preflight-redirected", "preflights are redirected", gradeFixed, Info,
 		"Answer OPTIONS preflights at the URL requested with a 2xx status: browsers never follow a redirect on a preflight."},
 	PreflightAuthRequired: {"preflight-auth-required", "preflights need authentication", gradeFixed, Info,
@@ -224,6 +237,8 @@ func (c Class) SeverityRange() string {
 		return "high (credentialed read) / medium (uncredentialed read)"
 	case gradeAdjacent:
 		return "medium (credentialed read) / low (uncredentialed read)"
+	case gradeNetwork:
+		return "low (medium on loopback, private or localhost targets)"
 	}
 	return classes[c].fixed.String()
 }

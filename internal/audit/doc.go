@@ -9,13 +9,18 @@
 // domain (golang.org/x/net/publicsuffix): reflection of a foreign origin,
 // null, post-domain and pre-domain matches on both names (with and without
 // a dot), substrings, each dot unescaped, special characters after the
-// host (literal and percent-encoded), public hosting sites, any subdomain,
-// the http:// twin of an https:// target and another port. Each origin is
-// tried on a simple GET and on the preflight of a JSON PUT, exactly as
-// the fetch model builds it. Then: CR/LF in Origin and in
+// host (literal and percent-encoded), public hosting sites, names that
+// start with localhost under the attacker's domain (on the target's scheme
+// and on http://), any subdomain, the http:// twin of an https:// target
+// and another port. Each origin is tried on a simple GET and on the
+// preflight of a JSON PUT, exactly as the fetch model builds it. Then: a
+// Private Network Access preflight (Access-Control-Request-Private-Network:
+// true) from the attacker's origin, CR/LF in Origin and in
 // Access-Control-Request-Headers, a request without Origin, a made-up
 // method and header on preflights from a trusted origin, and a URL that
-// answers with an error. There is no baseline request that could stop the
+// answers with an error. Preflights from one origin that get different
+// answers show whether the answer depends on the Access-Control-Request-*
+// headers. There is no baseline request that could stop the
 // audit: every probe is sent. Probes use GET and OPTIONS only, never a
 // body, and follow redirects only within the target's origin.
 //
@@ -31,6 +36,7 @@
 //	unescaped-dot                high / medium   https://wwwxexample.com
 //	special-char                 high / medium   https://host_.evil.example, https://host`.evil.example, ...
 //	third-party-origin           high / medium   codepen, jsfiddle, github.io, S3, netlify, vercel ...
+//	localhost-prefix             high / medium   https://localhost.crossgate-audit.evil.example, and on http://
 //	any-subdomain                medium / low    https://evil.host
 //	insecure-origin              medium / low    http:// trusted by https://
 //	any-port                     medium / low    https://host:1337
@@ -39,9 +45,12 @@
 //	invalid-allow-origin         low             a malformed or repeated Access-Control-Allow-Origin
 //	crlf-injection               medium          CR/LF written into the response headers
 //	vary-origin-missing          low             a reflected Access-Control-Allow-Origin without Vary: Origin
+//	vary-preflight-missing       info            a preflight answer that depends on Access-Control-Request-*, no Vary naming them
 //	allow-origin-without-origin  info            Access-Control-Allow-Origin on a request without Origin
 //	preflight-any-method         low             Access-Control-Request-Method echoed
 //	preflight-any-header         low             Access-Control-Request-Headers echoed
+//	private-network-allowed      low (medium on loopback, private or localhost targets)
+//	                                             Access-Control-Allow-Private-Network: true for a foreign origin
 //	preflight-redirected         info            preflights answered with a redirect
 //	preflight-auth-required      info            preflights answered with 401 or 407
 //	preflight-failed             info            preflights that allow the origin but fail on their status
@@ -51,7 +60,14 @@
 //
 // Where a class has two severities, the first is for a credentialed read
 // (or a preflight that lets credentialed requests through), the second for
-// an uncredentialed one. When a foreign origin is reflected, the narrower
+// an uncredentialed one. private-network-allowed is low although it opens
+// a private network to a public page: Chromium 156 no longer sends
+// Access-Control-Request-Private-Network (Local Network Access, which
+// replaced Private Network Access, asks the user instead), so only older
+// browsers honour the answer. vary-preflight-missing is info: responses to
+// OPTIONS are not cacheable (RFC 9110, section 9.3.7), so only a cache
+// configured to store them anyway serves one preflight's answer to another
+// request. When a foreign origin is reflected, the narrower
 // origin classes it implies are not reported. Each finding lists, besides
 // its probe origin, the other origins of its class that got through.
 //

@@ -76,6 +76,10 @@ func allowFunc(allow func(origin string) bool, creds, noVary bool) func(string) 
 	}
 }
 
+// devOrigins is meant to allow local development servers on any port,
+// but is anchored at the start only.
+var devOrigins = regexp.MustCompile(`^https?://(localhost|127\.0\.0\.1)(:[0-9]+)?`)
+
 // strict allows the endpoint's own origin and the app's, exactly.
 func strict(own string) func(string) bool {
 	return func(o string) bool { return o == own || o == "https://app."+labDomain }
@@ -153,14 +157,34 @@ func lab() []endpoint {
 			want: []audit.Class{audit.CRLFInjection}},
 		{name: "novary", handler: allowFunc(strict(ownOrigin("novary")), true, true),
 			want: []audit.Class{audit.VaryOriginMissing}},
+		// Answers a preflight with what it asked for, filtered by fixed
+		// lists, but varies on Origin only.
+		{name: "preflight-novary", handler: filteredPreflights,
+			want: []audit.Class{audit.VaryPreflightMissing}},
+		// A development allowlist next to the strict one, as an
+		// unanchored regex ...
+		{name: "dev-regex", handler: allowFunc(func(o string) bool {
+			return strict(ownOrigin("dev-regex"))(o) || devOrigins.MatchString(o)
+		}, true, false),
+			want: []audit.Class{audit.LocalhostPrefix}},
+		// ... and as a prefix, which only the http:// probe shows.
+		{name: "dev-prefix", handler: allowFunc(func(o string) bool {
+			return strict(ownOrigin("dev-prefix"))(o) || strings.HasPrefix(o, "http://localhost")
+		}, true, false),
+			want: []audit.Class{audit.LocalhostPrefix}},
+		// The nginx snippet that silences Chromium's Private Network
+		// Access errors: "*", and the PNA header on every preflight.
+		{name: "private-network", handler: privateNetwork,
+			want: []audit.Class{audit.WildcardOrigin, audit.PrivateNetworkAllowed}},
 		// Hard-coded, on every response.
 		{name: "acao-always", handler: fixedHeaders(http.Header{"Access-Control-Allow-Origin": {"https://app.victim.test"}, "Access-Control-Allow-Credentials": {"true"}}, false),
 			want: []audit.Class{audit.AllowOriginWithoutOrigin}},
 		// Wrong only on preflights: OPTIONS reflects everything.
+		// Both echo what the preflight asks for and vary on Origin only.
 		{name: "preflight-only", handler: reflectPreflights(nil),
-			want: []audit.Class{audit.OriginReflected, audit.PreflightAnyMethod, audit.PreflightAnyHeader}},
+			want: []audit.Class{audit.OriginReflected, audit.PreflightAnyMethod, audit.PreflightAnyHeader, audit.VaryPreflightMissing}},
 		{name: "reflect-methods", handler: reflectPreflights(strict(ownOrigin("reflect-methods"))),
-			want: []audit.Class{audit.PreflightAnyMethod, audit.PreflightAnyHeader}},
+			want: []audit.Class{audit.PreflightAnyMethod, audit.PreflightAnyHeader, audit.VaryPreflightMissing}},
 		{name: "preflight-redirect", handler: preflightStatus(ownOrigin("preflight-redirect"), http.StatusMovedPermanently, false),
 			want: []audit.Class{audit.PreflightRedirected}},
 		{name: "preflight-auth", handler: preflightStatus(ownOrigin("preflight-auth"), http.StatusUnauthorized, false),
@@ -173,6 +197,30 @@ func lab() []endpoint {
 		// Correct.
 		{name: "good-middleware", handler: middleware},
 		{name: "good-handwritten", handler: func(own string) http.Handler { return allowFunc(strict(own), true, false)(own) }},
+		// Private Network Access for the listed origins only.
+		{name: "good-private-network", handler: func(own string) http.Handler {
+			m, err := cors.New(cors.Config{
+				AllowOrigins:        []string{own, "https://app." + labDomain},
+				AllowMethods:        []string{http.MethodGet, http.MethodPut},
+				AllowHeaders:        []string{"Content-Type"},
+				AllowPrivateNetwork: true,
+			})
+			if err != nil {
+				panic(err)
+			}
+			return m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "data") }))
+		}},
+		// Sloppy but harmless: the PNA header on every preflight, but the
+		// origin check refuses foreign origins, so it opens nothing.
+		{name: "pna-strict-origin", handler: func(own string) http.Handler {
+			inner := allowFunc(strict(own), true, false)(own)
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodOptions {
+					w.Header().Set("Access-Control-Allow-Private-Network", "true")
+				}
+				inner.ServeHTTP(w, r)
+			})
+		}},
 		{name: "no-cors", handler: func(string) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == http.MethodOptions {
@@ -262,6 +310,62 @@ func reflectPreflights(allow func(string) bool) func(string) http.Handler {
 	}
 }
 
+// filteredPreflights answers a preflight from an allowed origin with the
+// requested method and the requested headers its lists allow, and leaves
+// the rest out, as many hand-written middlewares do; its Vary names Origin
+// only, though the answer depends on Access-Control-Request-Method and
+// -Headers too.
+func filteredPreflights(own string) http.Handler {
+	methods, headers := []string{http.MethodGet, http.MethodPost, http.MethodPut}, []string{"content-type"}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		o := r.Header.Get("Origin")
+		if strict(own)(o) {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+		acrm := r.Header.Get("Access-Control-Request-Method")
+		if r.Method != http.MethodOptions || acrm == "" {
+			fmt.Fprintln(w, "data")
+			return
+		}
+		if strict(own)(o) {
+			if slices.Contains(methods, acrm) {
+				w.Header().Set("Access-Control-Allow-Methods", acrm)
+			}
+			var ok []string
+			for name := range strings.SplitSeq(r.Header.Get("Access-Control-Request-Headers"), ",") {
+				if name = strings.ToLower(strings.TrimSpace(name)); slices.Contains(headers, name) {
+					ok = append(ok, name)
+				}
+			}
+			if len(ok) > 0 {
+				w.Header().Set("Access-Control-Allow-Headers", strings.Join(ok, ", "))
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// privateNetwork sends "*" on every CORS response, and
+// Access-Control-Allow-Private-Network: true on every preflight, whatever
+// it asks for.
+func privateNetwork(string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.Header["Origin"]; ok {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+			w.Header().Set("Access-Control-Allow-Private-Network", "true")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		fmt.Fprintln(w, "data")
+	})
+}
+
 // preflightStatus is strict on actual requests and answers every OPTIONS
 // with status (a redirect, an authentication challenge, a 405), with the
 // CORS headers when withCORS.
@@ -322,12 +426,24 @@ func middleware(own string) http.Handler {
 
 // logEntry is one request the lab received.
 type logEntry struct {
-	host, method, path, origin, acrm, acrh string
-	hasOrigin                              bool
+	host, method, path, origin, acrm, acrh, acrpn string
+	hasOrigin                                     bool
 }
 
 func (e logEntry) String() string {
-	return fmt.Sprintf("%s %s%s origin=%q(%t) acrm=%q acrh=%q", e.method, e.host, e.path, e.origin, e.hasOrigin, e.acrm, e.acrh)
+	return fmt.Sprintf("%s %s%s origin=%q(%t) acrm=%q acrh=%q acrpn=%q", e.method, e.host, e.path, e.origin, e.hasOrigin, e.acrm, e.acrh, e.acrpn)
+}
+
+// newLogEntry renders a request as the lab logs it.
+func newLogEntry(host, method, path string, h http.Header) logEntry {
+	o, hasOrigin := h["Origin"]
+	e := logEntry{host: host, method: method, path: path, hasOrigin: hasOrigin,
+		acrm: h.Get("Access-Control-Request-Method"), acrh: h.Get("Access-Control-Request-Headers"),
+		acrpn: h.Get("Access-Control-Request-Private-Network")}
+	if hasOrigin {
+		e.origin = o[0]
+	}
+	return e
 }
 
 // labServer runs the lab.
@@ -351,12 +467,7 @@ func startLab(tb testing.TB, eps []endpoint) *labServer {
 		if err != nil {
 			host = r.Host
 		}
-		o, hasOrigin := r.Header["Origin"]
-		e := logEntry{host: host, method: r.Method, path: r.URL.RequestURI(), hasOrigin: hasOrigin,
-			acrm: r.Header.Get("Access-Control-Request-Method"), acrh: r.Header.Get("Access-Control-Request-Headers")}
-		if hasOrigin {
-			e.origin = o[0]
-		}
+		e := newLogEntry(host, r.Method, r.URL.RequestURI(), r.Header)
 		l.mu.Lock()
 		l.log = append(l.log, e)
 		l.mu.Unlock()
@@ -442,13 +553,7 @@ func sent(tr audit.TargetResult) []string {
 		if err != nil {
 			panic(err)
 		}
-		o, hasOrigin := ex.Request.Header["Origin"]
-		e := logEntry{host: u.Hostname(), method: ex.Request.Method, path: u.RequestURI(), hasOrigin: hasOrigin,
-			acrm: ex.Request.Header.Get("Access-Control-Request-Method"), acrh: ex.Request.Header.Get("Access-Control-Request-Headers")}
-		if hasOrigin {
-			e.origin = o[0]
-		}
-		out = append(out, e.String())
+		out = append(out, newLogEntry(u.Hostname(), ex.Request.Method, u.RequestURI(), ex.Request.Header).String())
 	}
 	slices.Sort(out)
 	return out

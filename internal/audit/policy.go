@@ -82,8 +82,22 @@ func (tp *targetPolicy) expect(g grader, p *Probe, req Request) Level {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	level, _ := g.grade(p, fetch.Response{Status: status, Header: d.Header}, p.role == roleOrigin)
+	level, _ := g.grade(p, fetch.Response{Status: status, Header: d.Header}, p.relaxed())
 	return level
+}
+
+// allowsPrivateNetwork reports whether the policy's middleware answers req
+// with Access-Control-Allow-Private-Network: true.
+func (tp *targetPolicy) allowsPrivateNetwork(req Request) bool {
+	if tp == nil || tp.policy == nil {
+		return false
+	}
+	r, err := http.NewRequest(req.Method, req.URL, nil)
+	if err != nil {
+		return false
+	}
+	r.Header = req.Header.Clone()
+	return tp.policy.Middleware.Evaluate(r).Header.Get("Access-Control-Allow-Private-Network") == "true"
 }
 
 func (tp *targetPolicy) name() string {

@@ -30,12 +30,16 @@ const labPolicy = `policies:
   - name: public
     match: { hosts: [public.victim.test] }
     allow_origins: ["*"]
+  - name: intranet
+    match: { hosts: [intranet.victim.test] }
+    allow_origins: ["*"]
+    allow_private_network: true
 `
 
 // TestPolicyConformance: a deployment that is the policy's own middleware
 // conforms; a hand-written one that drifted (it forgot DELETE, and also
 // trusts its own origin) gives one finding per difference; a public "*"
-// the policy asks for is no finding.
+// or Private Network Access the policy asks for is no finding.
 func TestPolicyConformance(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(name, []byte(labPolicy), 0o600); err != nil {
@@ -68,6 +72,9 @@ func TestPolicyConformance(t *testing.T) {
 			})
 		}},
 		{name: "public", handler: fixedHeaders(http.Header{"Access-Control-Allow-Origin": {"*"}}, true)},
+		{name: "intranet", handler: func(string) http.Handler {
+			return f.Policies[3].Middleware.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "data") }))
+		}},
 	}
 	l := startLab(t, eps)
 	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{Transport: l.transport(), Policy: f})
@@ -105,12 +112,16 @@ func TestPolicyConformance(t *testing.T) {
 			t.Errorf("policy-allowed-refused does not name the method: %s", f.Detail)
 		}
 	}
-	// The same deployment without the policy: the public "*" is a finding.
+	// The same deployments without the policy: the public "*" is a
+	// finding, and so is the Private Network Access the policy asked for.
 	rep, err = audit.Run(context.Background(), l.targets(t)[2:], audit.Options{Transport: l.transport()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := classesOf(rep, "https://public.victim.test/"); !slices.Equal(got, []audit.Class{audit.WildcardOrigin}) {
 		t.Errorf("without policy, public: %v; want [wildcard-origin]", got)
+	}
+	if got, want := classesOf(rep, "https://intranet.victim.test/"), []audit.Class{audit.WildcardOrigin, audit.PrivateNetworkAllowed}; !slices.Equal(got, want) {
+		t.Errorf("without policy, intranet: %v; want %v", got, want)
 	}
 }

@@ -31,14 +31,15 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 type role uint8
 
 const (
-	roleOrigin    role = iota // an attacker-chosen origin of Probe.Class
-	roleOwn                   // the target's own origin
-	rolePolicy                // an origin the policy allows (conformance)
-	roleCRLF                  // CR/LF in Origin or Access-Control-Request-Headers
-	roleNoOrigin              // no Origin at all
-	roleAnyMethod             // a made-up method on a preflight
-	roleAnyHeader             // a made-up header on a preflight
-	roleError                 // a URL that answers with an error status
+	roleOrigin         role = iota // an attacker-chosen origin of Probe.Class
+	roleOwn                        // the target's own origin
+	rolePolicy                     // an origin the policy allows (conformance)
+	roleCRLF                       // CR/LF in Origin or Access-Control-Request-Headers
+	roleNoOrigin                   // no Origin at all
+	roleAnyMethod                  // a made-up method on a preflight
+	roleAnyHeader                  // a made-up header on a preflight
+	roleError                      // a URL that answers with an error status
+	rolePrivateNetwork             // a Private Network Access preflight from an attacker origin
 )
 
 // AttackerDomain is the domain the probe origins that an attacker would
@@ -62,6 +63,10 @@ const (
 // through. "%60" is a backtick as a server that URL-decodes Origin sees
 // it; the literal backtick is tried too.
 var specialChars = []string{"_", "-", "~", "!", "$", "&", "'", "(", "*", "+", ",", ";", "=", "{", "}", "|", "^", "`", "%60"}
+
+// localhostProbe is the host of the localhost-prefix probes: a name that
+// starts with "localhost." under the attacker's domain.
+const localhostProbe = "localhost.crossgate-audit." + AttackerDomain
 
 // thirdParties are origins anyone can publish a page on.
 var thirdParties = []string{
@@ -97,8 +102,15 @@ type Probe struct {
 	// ACRH, when not "", replaces the Access-Control-Request-Headers a
 	// browser would send (the CR/LF probe).
 	ACRH string
-	role role
+	// PrivateNetwork adds Access-Control-Request-Private-Network: true to
+	// a preflight, as Chromium sent it under Private Network Access.
+	PrivateNetwork bool
+	role           role
 }
+
+// relaxed reports whether p is graded relaxed (see [grader.grade]): an
+// attacker whose origin passes picks another method or header.
+func (p *Probe) relaxed() bool { return p.role == roleOrigin || p.role == rolePrivateNetwork }
 
 // originProbe is an origin and the class it tests.
 type originProbe struct {
@@ -150,6 +162,11 @@ func originProbes(t *Target) []originProbe {
 	for _, o := range thirdParties {
 		add(ThirdPartyOrigin, o)
 	}
+	// Development allowlists written as a prefix or an unanchored regex
+	// (startsWith("http://localhost"), /^https?:\/\/localhost/) let a
+	// name under the attacker's domain through, on either scheme.
+	add(LocalhostPrefix, s+localhostProbe)
+	add(LocalhostPrefix, "http://"+localhostProbe)
 	if !t.isIP() {
 		add(AnySubdomain, s+"evil."+host)
 		add(AnySubdomain, s+"evil."+dom)
@@ -174,8 +191,8 @@ func attackerPreflight() (string, http.Header) {
 // probes returns the probes of t in the order they are sent, policy
 // origins first (trusted, the origin used for the method and header
 // probes), then the target's own origin, then the attacker origins, each
-// on a simple request and on a preflight, then the CR/LF probes and the
-// request without Origin. The error-response probe depends on the answers
+// on a simple request and on a preflight, then a Private Network Access
+// preflight, the CR/LF probes and the request without Origin. The error-response probe depends on the answers
 // and is added later.
 func probes(t *Target, policy *targetPolicy) []Probe {
 	var ps []Probe
@@ -205,6 +222,10 @@ func probes(t *Target, policy *targetPolicy) []Probe {
 		)
 	}
 	evil := t.URL.Scheme + "://" + AttackerDomain
+	// The preflight Chromium sent, under Private Network Access, before
+	// even a simple GET to a more private address space.
+	ps = append(ps, Probe{Class: PrivateNetworkAllowed, Kind: Preflight, Origin: evil, Method: http.MethodGet,
+		PrivateNetwork: true, role: rolePrivateNetwork})
 	for _, f := range crlfForms {
 		o := evil + f + injectedName + ":" + "%20crlf"
 		if !strings.HasPrefix(f, "%") {
