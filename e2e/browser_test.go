@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/audits"
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -37,9 +38,11 @@ type harness struct {
 	cancelAlloc, cancelBrowser context.CancelFunc
 	tab                        context.Context
 	profile                    string
+	shared                     bool // the servers belong to another harness
 
 	mu     sync.Mutex
 	events []event
+	urls   map[network.RequestID]string // by the Network domain's request id
 }
 
 // event is one DevTools event the tab reported.
@@ -100,9 +103,35 @@ func start() (*harness, error) {
 	h.page = ps
 	h.origin = ps.URL
 	h.pagePort = ps.URL[strings.LastIndexByte(ps.URL, ':')+1:]
-	if h.profile, err = os.MkdirTemp("", "crossgate-e2e-chromium-"); err != nil {
+	if err := h.startBrowser(path); err != nil {
 		h.close()
 		return nil, err
+	}
+	return h, nil
+}
+
+// withBrowser returns a harness on h's servers with a browser of its own,
+// started with the extra flags, for the tests that need Chromium started
+// differently. The caller closes it; h's servers stay up.
+func (h *harness) withBrowser(flags ...chromedp.ExecAllocatorOption) (*harness, error) {
+	path, err := findChromium()
+	if err != nil {
+		return nil, err
+	}
+	h2 := &harness{target: h.target, page: h.page, origin: h.origin, pagePort: h.pagePort, shared: true}
+	if err := h2.startBrowser(path, flags...); err != nil {
+		h2.close()
+		return nil, err
+	}
+	return h2, nil
+}
+
+// startBrowser starts Chromium with a fresh profile and opens the page
+// origin in its tab.
+func (h *harness) startBrowser(path string, flags ...chromedp.ExecAllocatorOption) error {
+	var err error
+	if h.profile, err = os.MkdirTemp("", "crossgate-e2e-chromium-"); err != nil {
+		return err
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -114,6 +143,7 @@ func start() (*harness, error) {
 		// and targets can sit on the hosts a policy names.
 		chromedp.Flag("host-resolver-rules", "MAP *.test 127.0.0.1, MAP example.test 127.0.0.1"),
 	)
+	opts = append(opts, flags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	h.cancelAlloc = cancelAlloc
 	tab, cancelBrowser := chromedp.NewContext(allocCtx)
@@ -130,17 +160,15 @@ func start() (*harness, error) {
 		err = errors.New("Chromium did not start within 60 s")
 	}
 	if err != nil {
-		h.close()
-		return nil, fmt.Errorf("starting %s: %w", path, err)
+		return fmt.Errorf("starting %s: %w", path, err)
 	}
 	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
 	defer cancel()
 	err = chromedp.Run(ctx, chromedp.Navigate(h.origin+"/"), chromedp.WaitReady("body", chromedp.ByQuery))
 	if err != nil {
-		h.close()
-		return nil, fmt.Errorf("opening the page: %w", err)
+		return fmt.Errorf("opening the page: %w", err)
 	}
-	return h, nil
+	return nil
 }
 
 func (h *harness) close() {
@@ -155,10 +183,10 @@ func (h *harness) close() {
 	if h.cancelAlloc != nil {
 		h.cancelAlloc()
 	}
-	if h.page != nil {
+	if h.page != nil && !h.shared {
 		h.page.Close()
 	}
-	if h.target != nil {
+	if h.target != nil && !h.shared {
 		h.target.close()
 	}
 	if h.profile != "" {
@@ -186,6 +214,25 @@ func (h *harness) onEvent(ev any) {
 		}
 	case *log.EventEntryAdded:
 		e.LogSource, e.LogLevel, e.LogText, e.LogURL = string(ev.Entry.Source), string(ev.Entry.Level), ev.Entry.Text, ev.Entry.URL
+	// With the Network domain on (only where a test turns it on), a
+	// failed load carries the CORS error too: Chromium raises no CorsIssue
+	// for some, such as a file: URL.
+	case *network.EventRequestWillBeSent:
+		h.mu.Lock()
+		if h.urls == nil {
+			h.urls = make(map[network.RequestID]string)
+		}
+		h.urls[ev.RequestID] = ev.Request.URL
+		h.mu.Unlock()
+		return
+	case *network.EventLoadingFailed:
+		if ev.CorsErrorStatus == nil {
+			return
+		}
+		e.IssueError, e.IssueParam = string(ev.CorsErrorStatus.CorsError), ev.CorsErrorStatus.FailedParameter
+		h.mu.Lock()
+		e.IssueURL = h.urls[ev.RequestID]
+		h.mu.Unlock()
 	default:
 		return
 	}

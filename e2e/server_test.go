@@ -30,6 +30,8 @@ type target struct {
 	routes   map[string]scenarios.Route // by absolute URL
 	handlers map[string]http.Handler    // by nonce
 	seen     map[string][]seenRequest   // by nonce
+	conns    map[net.Conn]bool          // open
+	closed   bool
 	wg       sync.WaitGroup
 }
 
@@ -56,8 +58,16 @@ func newTarget() (*target, error) {
 	return t, nil
 }
 
+// close stops the server: it closes the listener and every connection,
+// idle keep-alive ones included, and waits for them to end.
 func (t *target) close() {
 	t.ln.Close()
+	t.mu.Lock()
+	t.closed = true
+	for c := range t.conns {
+		c.Close()
+	}
+	t.mu.Unlock()
 	t.wg.Wait()
 }
 
@@ -100,10 +110,24 @@ func (t *target) serve() {
 		if err != nil {
 			return
 		}
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			c.Close()
+			continue
+		}
+		if t.conns == nil {
+			t.conns = make(map[net.Conn]bool)
+		}
+		t.conns[c] = true
+		t.mu.Unlock()
 		conns.Add(1)
 		go func() {
 			defer conns.Done()
 			t.serveConn(c)
+			t.mu.Lock()
+			delete(t.conns, c)
+			t.mu.Unlock()
 		}()
 	}
 }

@@ -145,6 +145,10 @@ func (c *Client) Do(ctx context.Context, req Request) (*Result, error) {
 			res.block(f)
 			return res, nil
 		}
+		if f := e.CheckRequest(p); f != nil {
+			res.block(f)
+			return res, nil
+		}
 		if p.NeedsPreflight() {
 			if cache.Covers(p) {
 				res.PreflightCached = true

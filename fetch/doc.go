@@ -14,7 +14,9 @@
 //     [Engine.CheckResponse], [Failure]);
 //   - how redirects are followed ([Engine.Redirect]), how long a preflight is
 //     cached ([PreflightCache]) and which response headers a script can read
-//     ([ReadableHeaders]).
+//     ([ReadableHeaders]), also after a 304 revalidation ([Revalidated]);
+//   - what is refused before anything is sent: a file: page fetching a
+//     file: URL, and Chromium's Local Network Access ([Engine.CheckRequest]).
 //
 // [Client] puts these together over an [http.RoundTripper]: it sends the
 // preflight and the actual request as a browser would, follows redirects

@@ -12,9 +12,10 @@ import (
 type ErrorID string
 
 // The CORS errors Chromium 156 can report. The model produces all but
-// CorsDisabledScheme, InvalidResponse and the three Local Network Access
-// errors, which need a page context it does not have; their console texts
-// are still rendered.
+// InvalidResponse, InsecureLocalNetwork and InvalidLocalNetworkAccess;
+// CorsDisabledScheme and LocalNetworkAccessPermissionDenied need the page
+// context a [Request] can give (PageScheme, AddressSpace). The console
+// texts of all are rendered.
 const (
 	DisallowedByMode                     ErrorID = "DisallowedByMode"
 	InvalidResponse                      ErrorID = "InvalidResponse"

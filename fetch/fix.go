@@ -94,6 +94,13 @@ func fixFor(p *Plan, f *Failure, resp Response, preflight bool) string {
 	case RedirectContainsCredentials:
 		return fmt.Sprintf("%s points to a Location with a username and password (%s), which browsers refuse for CORS requests. Redirect to the URL without user:password@, and pass credentials another way (an Authorization header or a cookie).",
 			upperFirst(where), resp.Header.Get("Location"))
+	case CorsDisabledScheme:
+		return fmt.Sprintf("The page was loaded from a file: URL, so its origin is null, and browsers run no CORS for file: URLs: %s cannot be fetched from it, whatever the file. "+
+			"Serve the page and its files over http from one origin (for example python3 -m http.server in their folder, then open http://localhost:8000/).", f.URL)
+	case LocalNetworkAccessPermissionDenied:
+		return fmt.Sprintf("Not a CORS header problem: nothing was sent. Chromium's Local Network Access lets a page in the %s address space reach the more private %s address space only with the user's permission, "+
+			"which was denied (headless Chromium denies it without asking; the permission can be asked only from a secure https page). "+
+			"Serve the page from the same address space as %s (both on localhost during development), or serve the API on a public address.", p.AddressSpace, f.Parameter, f.URL)
 	case DisallowedByMode:
 		return fmt.Sprintf("The request uses mode 'same-origin', but %s is on another origin than %s. Use mode 'cors' (fetch()'s default) and let the server allow %s, or request a URL on the page's own origin.",
 			f.URL, p.Origin, p.Origin)

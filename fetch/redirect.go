@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // MaxRedirects is the number of redirects a browser follows before it
@@ -79,6 +80,9 @@ func (e Engine) Redirect(p *Plan, resp Response) (*Plan, *Failure, error) {
 	next.URL = loc
 	next.Header = p.Header.Clone()
 	next.URLList = append(slices.Clip(p.URLList), serializeURL(loc))
+	if !strings.EqualFold(loc.Host, p.URL.Host) {
+		next.TargetAddressSpace = ""
+	}
 	// Step 12: 301 and 302 turn POST into GET, 303 turns anything but GET
 	// and HEAD into GET; the body and its headers go.
 	if (resp.Status == 301 || resp.Status == 302) && p.Method == "POST" ||

@@ -103,6 +103,20 @@ type Request struct {
 	// a safelisted method and headers.
 	UploadListener bool `json:"upload_listener,omitempty"`
 	StreamBody     bool `json:"stream_body,omitempty"`
+
+	// PageScheme is the scheme of the page's URL when its origin does not
+	// tell it: "file" for a page loaded from a file: URL, whose Origin is
+	// "null". Only such a page may request a file: URL, which Chromium
+	// refuses ([Engine.CheckRequest]). "" means the scheme of Origin.
+	PageScheme string `json:"page_scheme,omitempty"`
+	// AddressSpace is the page's IP address space, for Chromium's Local
+	// Network Access ([Engine.CheckRequest]); "" leaves Local Network
+	// Access out. TargetAddressSpace is the space of the server at URL
+	// (as Chromium's --ip-address-space-overrides can set it); "" means
+	// the one its host tells ([HostAddressSpace]). After a redirect to
+	// another host, the host tells.
+	AddressSpace       AddressSpace `json:"address_space,omitempty"`
+	TargetAddressSpace AddressSpace `json:"target_address_space,omitempty"`
 }
 
 // ScriptError is an exception the script gets before any request is sent,
@@ -166,6 +180,11 @@ type Plan struct {
 	// Tainted is the redirect-taint: the chain went from a cross-origin URL
 	// to another origin, so the Origin header becomes "null".
 	Tainted bool
+	// AddressSpace and TargetAddressSpace are the request's, for Local
+	// Network Access; TargetAddressSpace is cleared by a redirect to
+	// another host.
+	AddressSpace       AddressSpace
+	TargetAddressSpace AddressSpace
 }
 
 // Include reports whether the credentials mode is include.
@@ -230,7 +249,10 @@ func (e Engine) Classify(req Request) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch: invalid URL %q: %w", req.URL, err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+	if err := checkContext(req, u); err != nil {
+		return nil, err
+	}
+	if !isFileURL(u) && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
 		return nil, fmt.Errorf("fetch: invalid URL %q: an absolute http or https URL is required", req.URL)
 	}
 	if req.Origin != "null" {
@@ -240,16 +262,18 @@ func (e Engine) Classify(req Request) (*Plan, error) {
 		}
 	}
 	p := &Plan{
-		Engine:           e,
-		Method:           req.Method,
-		URL:              u,
-		Body:             req.Body,
-		Origin:           req.Origin,
-		Credentials:      req.Credentials,
-		Mode:             req.Mode,
-		Initiator:        req.Initiator,
-		UseCORSPreflight: req.UploadListener || req.StreamBody,
-		StreamBody:       req.StreamBody,
+		Engine:             e,
+		Method:             req.Method,
+		URL:                u,
+		Body:               req.Body,
+		Origin:             req.Origin,
+		Credentials:        req.Credentials,
+		Mode:               req.Mode,
+		Initiator:          req.Initiator,
+		UseCORSPreflight:   req.UploadListener || req.StreamBody,
+		StreamBody:         req.StreamBody,
+		AddressSpace:       req.AddressSpace,
+		TargetAddressSpace: req.TargetAddressSpace,
 	}
 	if p.Method == "" {
 		p.Method = "GET"

@@ -83,8 +83,8 @@ func (sc scenario) run(t *testing.T) (*fetch.Result, *cannedTransport) {
 
 // matrixScenarios transcribes browser-cors.md §6, the scenarios observed in
 // Chromium 156; "§6#n" names the row. Rows 40-42 (the cache) are in
-// cache_test.go, and 54-55 (file: pages, Local Network Access) are out of
-// the model's reach.
+// cache_test.go, and 54-55 (file: pages, Local Network Access) in
+// context_test.go.
 var matrixScenarios = []scenario{
 	{
 		desc:     "§6#1 GET without ACAO",

@@ -24,7 +24,9 @@ func withUserinfo(u string) string {
 
 // Matrix returns the scenario matrix of the reference (browser-cors.md §6),
 // rows 1 to 53; "§6#n" names the row. Rows 54 (a file: page) and 55 (Local
-// Network Access) need a page context a Request cannot describe.
+// Network Access) need a page other than the suite's, or a browser started
+// with other flags: fetch's context_test.go and e2e's context_test.go run
+// them.
 func Matrix(env Env) []Case {
 	O, T, T2 := env.Origin, env.Target, env.Target2
 	put := fetch.Request{Method: "PUT"}

@@ -39,10 +39,11 @@ func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 		method, origin, credentials, engine string
 		headers                             []string
 		bodyStream, xhr                     bool
+		pageScheme, space, targetSpace      string
 	)
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
-		Use:                   "check URL --origin ORIGIN [--method M] [-H 'Name: value']... [--credentials omit|same-origin|include] [--body-stream] [--xhr] [--engine chromium|spec] [--json]",
+		Use:                   "check URL --origin ORIGIN [--method M] [-H 'Name: value']... [--credentials omit|same-origin|include] [--body-stream] [--xhr] [--page-scheme file] [--address-space S] [--target-address-space S] [--engine chromium|spec] [--json]",
 		Short:                 "Run a cross-origin request as a browser would, and say what it makes of it",
 		Long: `Run a cross-origin request as a browser would: send the preflight when one
 is needed, then the request, following redirects and checking every
@@ -55,6 +56,13 @@ scripts may not set (Cookie, Origin, Sec-*, ...) are dropped, as the browser
 drops them. --body-stream makes the body a ReadableStream (with --xhr: an
 upload listener is registered); either forces a preflight.
 
+The page's context: --page-scheme file is a page opened from a file: URL
+(its origin is null; it may request a file: URL, which Chromium refuses).
+--address-space public|local|loopback is the page's IP address space, for
+Chromium's Local Network Access: a request to a more private space is
+denied before anything is sent. The target's space comes from its host
+(an IP address, localhost) or from --target-address-space.
+
 Exit codes: 0 the browser lets the page read the response, 1 it blocks the
 request (or the script throws before sending it), 2 a usage error or a
 network error (a refused connection, a name that does not resolve, too many
@@ -65,7 +73,8 @@ verdicts.`,
     --method PUT -H 'Content-Type: application/json' --credentials include --json`,
 		Args: cmdutil.ExactArgs(1, "the request URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.check(args[0], method, origin, credentials, engine, headers, bodyStream, xhr); err != nil {
+			page := pageContext{scheme: pageScheme, space: space, targetSpace: targetSpace}
+			if err := opts.check(args[0], method, origin, credentials, engine, headers, bodyStream, xhr, page); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -81,6 +90,9 @@ verdicts.`,
 	fl.StringVar(&credentials, "credentials", string(fetch.SameOrigin), "the credentials mode: omit, same-origin or include")
 	fl.BoolVar(&bodyStream, "body-stream", false, "send a ReadableStream body (with --xhr: register an upload listener)")
 	fl.BoolVar(&xhr, "xhr", false, "make the request with XMLHttpRequest instead of fetch()")
+	fl.StringVar(&pageScheme, "page-scheme", "", "the scheme of the page's URL when its origin does not tell it: file")
+	fl.StringVar(&space, "address-space", "", "the page's IP address space (Local Network Access): public, local or loopback")
+	fl.StringVar(&targetSpace, "target-address-space", "", "the target's IP address space when its host does not tell it: public, local or loopback")
 	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
 	_ = cmd.MarkFlagRequired("origin") // cannot fail: the flag exists
@@ -88,7 +100,7 @@ verdicts.`,
 }
 
 // check checks and parses what the command line gives.
-func (o *Options) check(rawURL, method, origin, credentials, engine string, headers []string, bodyStream, xhr bool) error {
+func (o *Options) check(rawURL, method, origin, credentials, engine string, headers []string, bodyStream, xhr bool, page pageContext) error {
 	req := fetch.Request{URL: rawURL, Origin: origin, Method: method, Header: http.Header{}}
 	switch c := fetch.Credentials(credentials); c {
 	case fetch.Omit, fetch.SameOrigin, fetch.Include:
@@ -118,6 +130,9 @@ func (o *Options) check(rawURL, method, origin, credentials, engine string, head
 	if bodyStream {
 		req.Body = []byte{} // a stream, empty: the request still has a body
 	}
+	if err := page.apply(&req); err != nil {
+		return err
+	}
 	// Classify checks the URL and the origin as fetch does.
 	if _, err := o.Engine.Classify(req); err != nil {
 		var se *fetch.ScriptError
@@ -126,6 +141,29 @@ func (o *Options) check(rawURL, method, origin, credentials, engine string, head
 		}
 	}
 	o.Request = req
+	return nil
+}
+
+// pageContext is the page's context as the flags give it.
+type pageContext struct {
+	scheme, space, targetSpace string
+}
+
+// apply checks the flags and sets them on req.
+func (c pageContext) apply(req *fetch.Request) error {
+	for _, f := range []struct{ flag, value string }{{"--address-space", c.space}, {"--target-address-space", c.targetSpace}} {
+		switch fetch.AddressSpace(f.value) {
+		case "", fetch.PublicAddressSpace, fetch.LocalAddressSpace, fetch.LoopbackAddressSpace:
+		default:
+			return cmdutil.Usagef("invalid %s %q: want public, local or loopback", f.flag, f.value)
+		}
+	}
+	if c.scheme != "" && c.scheme != "file" {
+		return cmdutil.Usagef("invalid --page-scheme %q: want file (an http or https page's scheme is its origin's)", c.scheme)
+	}
+	req.PageScheme = c.scheme
+	req.AddressSpace = fetch.AddressSpace(c.space)
+	req.TargetAddressSpace = fetch.AddressSpace(c.targetSpace)
 	return nil
 }
 

@@ -69,6 +69,15 @@ func TestNewCmdCheck(t *testing.T) {
 			want: fetch.Request{URL: "http://api.example/", Origin: "http://localhost:3000", Method: "POST", Header: http.Header{},
 				Credentials: fetch.Omit, Initiator: fetch.XHR, UploadListener: true, Body: []byte{}},
 		}, {
+			desc: "the page's context",
+			args: []string{"http://10.0.0.2/", "--origin", "https://app.example", "--address-space", "public", "--target-address-space", "loopback"},
+			want: fetch.Request{URL: "http://10.0.0.2/", Origin: "https://app.example", Method: "GET", Header: http.Header{}, Credentials: fetch.SameOrigin,
+				AddressSpace: fetch.PublicAddressSpace, TargetAddressSpace: fetch.LoopbackAddressSpace},
+		}, {
+			desc: "a file: page",
+			args: []string{"file:///home/me/data.json", "--origin", "null", "--page-scheme", "file"},
+			want: fetch.Request{URL: "file:///home/me/data.json", Origin: "null", Method: "GET", Header: http.Header{}, Credentials: fetch.SameOrigin, PageScheme: "file"},
+		}, {
 			desc: "a forbidden method is the script's exception, not a usage error",
 			args: []string{"http://api.example/", "--origin", "http://a.example", "--method", "TRACE"},
 			want: fetch.Request{URL: "http://api.example/", Origin: "http://a.example", Method: "TRACE", Header: http.Header{}, Credentials: fetch.SameOrigin},
@@ -109,6 +118,10 @@ func TestNewCmdCheck_usageErrors(t *testing.T) {
 		{"bad engine", []string{"http://api.example/", "--origin", "http://a.example", "--engine", "gecko"}, `invalid --engine "gecko"`},
 		{"bad method", []string{"http://api.example/", "--origin", "http://a.example", "--method", "GE T"}, `invalid --method "GE T"`},
 		{"header without colon", []string{"http://api.example/", "--origin", "http://a.example", "-H", "X-A"}, "want 'Name: value'"},
+		{"bad address space", []string{"http://api.example/", "--origin", "http://a.example", "--address-space", "private"}, `invalid --address-space "private"`},
+		{"bad target address space", []string{"http://api.example/", "--origin", "http://a.example", "--target-address-space", "lan"}, `invalid --target-address-space "lan"`},
+		{"bad page scheme", []string{"http://api.example/", "--origin", "http://a.example", "--page-scheme", "https"}, `invalid --page-scheme "https"`},
+		{"a file: page with an origin", []string{"file:///x", "--origin", "http://a.example", "--page-scheme", "file"}, `its origin is "null"`},
 		{"header with a control byte", []string{"http://api.example/", "--origin", "http://a.example", "-H", "X-A: a\x01"}, "control character"},
 	}
 	for _, tc := range cases {
