@@ -10,7 +10,4 @@ require (
 	github.com/rs/cors v1.11.1
 )
 
-require (
-	golang.org/x/net v0.62.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
-)
+require golang.org/x/net v0.62.0 // indirect
