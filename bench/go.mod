@@ -1,6 +1,6 @@
 module github.com/crossgate/crossgate/bench
 
-go 1.26.0
+go 1.25.0
 
 replace github.com/crossgate/crossgate => ../
 
@@ -10,4 +10,4 @@ require (
 	github.com/rs/cors v1.11.1
 )
 
-require golang.org/x/net v0.62.0 // indirect
+require golang.org/x/net v0.58.0 // indirect
