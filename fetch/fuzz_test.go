@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/scenarios"
 )
 
 func FuzzIsSafelistedRequestHeader(f *testing.F) {
 	for _, tc := range safelistCases {
 		f.Add(tc.name, tc.value)
 	}
-	for _, row := range wptSafelistRows {
-		f.Add(row.name, row.value)
+	for _, row := range scenarios.SafelistRows {
+		f.Add(row.Name, row.Value)
 	}
 	f.Fuzz(func(t *testing.T, name, value string) {
 		spec := fetch.Spec.IsSafelistedRequestHeader(name, value)
@@ -86,9 +87,9 @@ func FuzzParseTokenList(f *testing.F) {
 }
 
 func FuzzParseMIMEEssence(f *testing.F) {
-	for _, row := range wptSafelistRows {
-		if row.name == "content-type" {
-			f.Add(row.value)
+	for _, row := range scenarios.SafelistRows {
+		if row.Name == "content-type" {
+			f.Add(row.Value)
 		}
 	}
 	f.Fuzz(func(t *testing.T, value string) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/scenarios"
 )
 
 // Rows derived from web-platform-tests (web-platform-tests/wpt), written
@@ -219,57 +220,13 @@ func TestWPT_notCORSSafelisted(t *testing.T) {
 	}
 }
 
-// cors/cors-safelisted-request-header.any.js: Content-Type and Range
-// values; true means a preflight is needed.
-var wptSafelistRows = []struct {
-	name, value string
-	preflight   bool
-}{
-	{"content-type", "text /plain", true},
-	{"content-type", "text\t/\tplain", true},
-	{"content-type", "text/plain;", false},
-	{"content-type", "text/plain;garbage", false},
-	{"content-type", "text/plain;garbage\x01\x02", true},
-	{"content-type", "text/plain,", true},
-	{"content-type", ",text/plain", true},
-	{"content-type", "text/plain,text/plain", true},
-	{"content-type", "text/plain,x/x", true},
-	{"content-type", "text/plain\x0B", true},
-	{"content-type", "text/plain\x0C", true},
-	{"content-type", "application/www-form-urlencoded", true},
-	{"content-type", "application/x-www-form-urlencoded;\x7F", true},
-	{"content-type", "multipart/form-data", false},
-	{"content-type", "multipart/form-data;\"", true},
-	{"range", "100-200", true},
-	{"range", "MB=100-200", true},
-	{"range", "bytes=100-200", false},
-	{"range", "bytes =100-200", true},
-	{"range", "bytes\t=100-200", true},
-	{"range", "bytes=  100-200", true},
-	{"range", "bytes=\t\t100-200", true},
-	{"range", "bytes= \t100-200", true},
-	{"range", "bytes=100 -200", true},
-	{"range", "bytes=100\t-200", true},
-	{"range", "bytes=100- 200", true},
-	{"range", "bytes=100-\t200", true},
-	{"range", "bytes=100-200hello", true},
-	{"range", "bytes=abc-def", true},
-	{"range", "bytes=100-200,300-400", true},
-	{"range", "bytes=-200", true},
-	{"range", "bytes=200-", false},
-	{"range", "bytes=200-100", true},
-	{"range", "bytes=1" + strings.Repeat("0", 60) + "-2" + strings.Repeat("0", 60), true},
-	{"range", "bytes 100-200", true},
-	{"range", "bytes = 100-200", true},
-	{"range", ",bytes=100-200", true},
-	{"range", "bytes=,100-200", true},
-}
-
+// cors/cors-safelisted-request-header.any.js: the Content-Type and Range
+// values, shared with the e2e suite (scenarios.SafelistRows).
 func TestWPT_safelistedRequestHeader(t *testing.T) {
-	for _, row := range wptSafelistRows {
+	for _, row := range scenarios.SafelistRows {
 		for _, e := range []fetch.Engine{fetch.Chromium, fetch.Spec} {
-			if got := e.IsSafelistedRequestHeader(row.name, row.value); got == row.preflight {
-				t.Errorf("%s: IsSafelistedRequestHeader(%q, %q) = %t; want %t", e, row.name, row.value, got, !row.preflight)
+			if got := e.IsSafelistedRequestHeader(row.Name, row.Value); got == row.Preflight {
+				t.Errorf("%s: IsSafelistedRequestHeader(%q, %q) = %t; want %t", e, row.Name, row.Value, got, !row.Preflight)
 			}
 		}
 	}
