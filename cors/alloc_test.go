@@ -126,3 +126,21 @@ func TestAllocations_none(t *testing.T) {
 		})
 	}
 }
+
+// Answer decides without allocating; SetHeaders then costs what Wrap does.
+func TestAllocations_answer(t *testing.T) {
+	mw, err := cors.New(cors.Config{AllowOrigins: []string{appOrigin}, AllowMethods: []string{"PUT"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hdrs := range []http.Header{nil, origin(appOrigin), origin("https://evil.example"), preflight(appOrigin, "PUT", "")} {
+		req := newRequest("OPTIONS", hdrs)
+		if got := testing.AllocsPerRun(100, func() { _ = mw.Answer(req) }); got != 0 {
+			t.Errorf("Answer(%v): got %v allocs; want 0", hdrs, got)
+		}
+		a := mw.Answer(req)
+		h := make(http.Header)
+		a.SetHeaders(h)
+		assertCORSHeaders(t, h, mw.Evaluate(req).Header)
+	}
+}

@@ -96,38 +96,61 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 // Evaluate reports what the middleware does with r: the same decision, to
 // the header, that [Middleware.Wrap] acts on. It does not read the body.
 func (m *Middleware) Evaluate(r *http.Request) Decision {
+	a := m.Answer(r)
+	a.Decision.Header = make(http.Header)
+	a.SetHeaders(a.Decision.Header)
+	return a.Decision
+}
+
+// Answer is the middleware's answer to a request, to be written on a
+// response later: for a proxy that must set the CORS headers after the
+// upstream's response arrives, where [Middleware.Wrap] sets them before
+// the handler runs.
+type Answer struct {
+	// Decision is what Evaluate reports, but for Header, which is nil:
+	// SetHeaders writes the headers.
+	Decision
+	pl plan
+}
+
+// Answer returns the middleware's answer to r. It allocates nothing.
+func (m *Middleware) Answer(r *http.Request) Answer {
 	p := m.p.Load()
 	if p == nil {
-		d := Decision{Kind: KindNotCORS, Allowed: true, Reason: ReasonNotCORS, Header: http.Header{}}
+		d := Decision{Kind: KindNotCORS, Allowed: true, Reason: ReasonNotCORS}
 		if r.Header[hdrOrigin] != nil {
 			d.Kind, d.Allowed, d.Reason = KindActual, false, ReasonNoPolicy
 			if r.Method == http.MethodOptions && r.Header[hdrACRM] != nil {
 				d.Kind = KindPreflight
 			}
 		}
-		return d
+		return Answer{Decision: d}
 	}
-	var pl plan
-	p.decide(r, &pl)
-	h := make(http.Header)
-	pl.apply(h)
-	if pl.reason == ReasonOriginNotAllowed {
-		if _, ok := origin.Parse(pl.detail); !ok {
-			pl.reason = ReasonInvalidOrigin
+	var a Answer
+	p.decide(r, &a.pl)
+	if a.pl.reason == ReasonOriginNotAllowed {
+		// Wrap does not need to tell a malformed origin from an unlisted
+		// one; a report does.
+		if _, ok := origin.Parse(a.pl.detail); !ok {
+			a.pl.reason = ReasonInvalidOrigin
 		}
 	}
-	d := Decision{
-		Kind:    pl.kind,
-		Allowed: pl.reason == ReasonAllowed || pl.reason == ReasonNotCORS,
-		Reason:  pl.reason,
-		Detail:  pl.detail,
-		Header:  h,
+	a.Decision = Decision{
+		Kind:    a.pl.kind,
+		Allowed: a.pl.reason == ReasonAllowed || a.pl.reason == ReasonNotCORS,
+		Reason:  a.pl.reason,
+		Detail:  a.pl.detail,
 	}
-	if pl.kind == KindPreflight {
-		d.Status = pl.status
+	if a.pl.kind == KindPreflight {
+		a.Status = a.pl.status
 	}
-	return d
+	return a
 }
+
+// SetHeaders sets the answer's headers in h as Wrap does: they replace any
+// value already set, except Vary, which they add to. It allocates at most
+// one array, for all the values.
+func (a *Answer) SetHeaders(h http.Header) { a.pl.apply(h) }
 
 // plan is what the middleware does with one request: which CORS headers it
 // sets, and for a preflight the status it answers with. Empty strings are

@@ -170,8 +170,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p != nil {
 		rt = st.routes[p]
 	}
-	d := rt.mw.Evaluate(r)
-	rec := &recorder{rw: w, cors: d.Header, keep: rt.keep}
+	rec := &recorder{rw: w, cors: rt.mw.Answer(r), keep: rt.keep}
+	d := &rec.cors.Decision
 	g.metrics.inFlight.Inc()
 	defer func() {
 		g.metrics.inFlight.Dec()
@@ -184,9 +184,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				rec.err = fmt.Errorf("response aborted: %v", v)
 			}
 		}
-		rt.counters.count(d)
+		rt.counters.count(*d)
 		if st.accessLog {
-			g.accessLog(r, path, rt, &d, rec, time.Since(start))
+			g.accessLog(r, path, rt, d, rec, time.Since(start))
 		}
 		if v != nil {
 			panic(v)

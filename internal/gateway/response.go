@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"net/http"
+
+	"github.com/crossgate/crossgate/cors"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/httplex"
@@ -13,7 +15,7 @@ import (
 // headers and merges Vary; it also records what the access log reports.
 type recorder struct {
 	rw   http.ResponseWriter
-	cors http.Header // the headers of the CORS decision
+	cors cors.Answer // the CORS decision and its headers
 	keep bool        // keep_upstream_cors
 
 	status     int
@@ -64,13 +66,13 @@ func (w *recorder) Unwrap() http.ResponseWriter { return w.rw }
 func (w *recorder) applyCORS() {
 	h := w.rw.Header()
 	if !w.keep || !hasCORS(h) {
-		for k, v := range w.cors {
-			if k != "Vary" {
-				h[k] = v
-			}
-		}
+		w.cors.SetHeaders(h)
+		return
 	}
-	if v := w.cors["Vary"]; len(v) > 0 {
+	// The upstream's own CORS headers stay; only Vary is merged.
+	own := make(http.Header)
+	w.cors.SetHeaders(own)
+	if v := own["Vary"]; len(v) > 0 {
 		mergeVary(h, v)
 	}
 }

@@ -209,12 +209,16 @@ func body(t *testing.T, resp *http.Response) string {
 	return string(b)
 }
 
-// corsHeaders returns the response's Access-Control-* and Vary fields, one
-// "Name: value" per field line, sorted.
+// corsHeaders returns the response's Access-Control-* fields, one
+// "Name: value" per field line, and its Vary lines as the one list they
+// make (RFC 9110 §5.3), sorted.
 func corsHeaders(h http.Header) []string {
 	var out []string
 	for k, vs := range h {
-		if strings.HasPrefix(k, "Access-Control-") || k == "Vary" {
+		switch {
+		case k == "Vary":
+			out = append(out, k+": "+strings.Join(vs, ", "))
+		case strings.HasPrefix(k, "Access-Control-"):
 			for _, v := range vs {
 				out = append(out, k+": "+v)
 			}
