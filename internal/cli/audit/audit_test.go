@@ -14,25 +14,14 @@ import (
 
 	iaudit "github.com/crossgate/crossgate/internal/audit"
 	"github.com/crossgate/crossgate/internal/cli/audit"
+	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/report"
 )
 
 func execute(t *testing.T, args []string) (*audit.Options, error) {
 	t.Helper()
-	var got *audit.Options
-	cmd := audit.NewCmdAudit(cmdutil.IO{ErrOut: new(bytes.Buffer)}, func(_ context.Context, o *audit.Options) error {
-		got = o
-		return nil
-	})
-	cmd.SetArgs(args)
-	cmd.SetOut(new(bytes.Buffer))
-	cmd.SetErr(new(bytes.Buffer))
-	err := cmd.Execute()
-	if err == nil && got == nil {
-		t.Fatal("run function not called")
-	}
-	return got, err
+	return clitest.Parse(t, audit.NewCmdAudit, args)
 }
 
 func TestNewCmdAudit(t *testing.T) {

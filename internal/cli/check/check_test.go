@@ -18,28 +18,15 @@ import (
 	"github.com/crossgate/crossgate/fetch"
 	"github.com/crossgate/crossgate/internal/cli"
 	"github.com/crossgate/crossgate/internal/cli/check"
+	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/check.txt with the actual output")
 
-// execute runs the check command line with a run function that only
-// captures the options.
 func execute(t *testing.T, args []string) (*check.Options, error) {
 	t.Helper()
-	var got *check.Options
-	cmd := check.NewCmdCheck(cmdutil.IO{Out: new(bytes.Buffer)}, func(_ context.Context, o *check.Options) error {
-		got = o
-		return nil
-	})
-	cmd.SetArgs(args)
-	cmd.SetOut(new(bytes.Buffer))
-	cmd.SetErr(new(bytes.Buffer))
-	err := cmd.Execute()
-	if err == nil && got == nil {
-		t.Fatal("run function not called")
-	}
-	return got, err
+	return clitest.Parse(t, check.NewCmdCheck, args)
 }
 
 func TestNewCmdCheck(t *testing.T) {

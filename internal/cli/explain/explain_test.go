@@ -11,29 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
 )
 
 var example = filepath.Join("..", "..", "..", "examples", "crossgate.yaml")
 
-// execute runs the explain command line with a run function that only
-// captures the options.
 func execute(t *testing.T, args []string) (*explain.Options, error) {
 	t.Helper()
-	var got *explain.Options
-	cmd := explain.NewCmdExplain(cmdutil.IO{}, func(_ context.Context, o *explain.Options) error {
-		got = o
-		return nil
-	})
-	cmd.SetArgs(args)
-	cmd.SetOut(new(bytes.Buffer))
-	cmd.SetErr(new(bytes.Buffer))
-	err := cmd.Execute()
-	if err == nil && got == nil {
-		t.Fatal("run function not called")
-	}
-	return got, err
+	return clitest.Parse(t, explain.NewCmdExplain, args)
 }
 
 func TestNewCmdExplain(t *testing.T) {

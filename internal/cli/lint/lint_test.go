@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/lint"
 )
@@ -31,32 +32,9 @@ func TestNewCmdLint(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			var got *lint.Options
-			cmd := lint.NewCmdLint(cmdutil.IO{}, func(_ context.Context, o *lint.Options) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(strings.Fields(tc.cli))
-			cmd.SetOut(new(bytes.Buffer))
-			cmd.SetErr(new(bytes.Buffer))
-			err := cmd.Execute()
-			var usage *cmdutil.UsageError
-			switch {
-			case tc.wantUsage:
-				if !errors.As(err, &usage) {
-					t.Fatalf("got error %v; want a usage error", err)
-				}
+			got, err := clitest.Parse(t, lint.NewCmdLint, strings.Fields(tc.cli))
+			if !clitest.CheckErr(t, err, tc.wantUsage, tc.wantErr) {
 				return
-			case tc.wantErr:
-				if err == nil {
-					t.Fatal("got no error; want one")
-				}
-				return
-			case err != nil:
-				t.Fatalf("got error %v; want none", err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.File != tc.want.File || got.JSON != tc.want.JSON {
 				t.Errorf("got File %q, JSON %t; want File %q, JSON %t", got.File, got.JSON, tc.want.File, tc.want.JSON)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/proxy"
 )
@@ -58,32 +59,9 @@ func TestNewCmdProxy(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
 			t.Parallel()
-			var got *proxy.Options
-			cmd := proxy.NewCmdProxy(cmdutil.IO{}, func(_ context.Context, o *proxy.Options) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(strings.Fields(tc.cli))
-			cmd.SetOut(io.Discard)
-			cmd.SetErr(io.Discard)
-			err := cmd.Execute()
-			var usage *cmdutil.UsageError
-			switch {
-			case tc.wantUsage:
-				if !errors.As(err, &usage) {
-					t.Fatalf("got error %v; want a usage error", err)
-				}
+			got, err := clitest.Parse(t, proxy.NewCmdProxy, strings.Fields(tc.cli))
+			if !clitest.CheckErr(t, err, tc.wantUsage, tc.wantErr) {
 				return
-			case tc.wantErr:
-				if err == nil {
-					t.Fatal("got no error; want one")
-				}
-				return
-			case err != nil:
-				t.Fatalf("got error %v; want none", err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
 			}
 			if got.Config != tc.want.Config || got.Listen != tc.want.Listen || got.Upstream != tc.want.Upstream {
 				t.Errorf("got %+v; want %+v", *got, tc.want)
