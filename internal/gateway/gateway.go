@@ -165,7 +165,7 @@ func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	st := g.cur.Load()
-	p, path := st.file.Route(r)
+	p, path, routeErr := st.file.Route(r)
 	rt := st.none
 	if p != nil {
 		rt = st.routes[p]
@@ -193,6 +193,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	switch {
+	case routeErr != nil:
+		// The upstream might read the path differently from the gateway
+		// and serve a resource under another policy's CORS headers.
+		rec.err = routeErr
+		http.Error(rec, "400 Bad Request: "+routeErr.Error(), http.StatusBadRequest)
 	case d.Kind == cors.KindPreflight:
 		status := d.Status
 		if status == 0 {

@@ -30,7 +30,7 @@ import (
 // a subdomain pattern (the longer first) before no host list, then the
 // longest path. [Parse] refuses two policies that would tie.
 func (f *File) Match(r *http.Request) *Policy {
-	p, _ := f.Route(r)
+	p, _, _ := f.Route(r) // an ambiguous path gets no policy
 	return p
 }
 

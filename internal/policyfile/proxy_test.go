@@ -1,6 +1,7 @@
 package policyfile_test
 
 import (
+	"errors"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -161,30 +162,38 @@ func TestFile_Route(t *testing.T) {
 	}
 	cases := []struct {
 		target, wantPolicy, wantPath string
+		wantAmbiguous                bool
 	}{
-		{"/api/x", "api", "/api/x"},
-		{"/api/../admin/x", "admin", "/admin/x"},
-		{"/api/%2e%2e/admin/x", "admin", "/admin/x"},
-		{"/api/%2E%2E/admin/x", "admin", "/admin/x"},
-		{"/api/./../admin/", "admin", "/admin/"},
-		{"//api//x", "api", "/api/x"},
-		{"/%61pi/x", "api", "/api/x"},
-		{"/api/a%2fb", "api", "/api/a%2Fb"},
-		{"/api/..%2fadmin/x", "api", "/api/..%2Fadmin/x"},
-		{"/admin/../api/x", "api", "/api/x"},
-		{"/../../api/x", "api", "/api/x"},
-		{"/API/x", "", "/API/x"},
-		{"/api", "", "/api"},
+		{"/api/x", "api", "/api/x", false},
+		{"/api/../admin/x", "admin", "/admin/x", false},
+		{"/api/%2e%2e/admin/x", "admin", "/admin/x", false},
+		{"/api/%2E%2E/admin/x", "admin", "/admin/x", false},
+		{"/api/./../admin/", "admin", "/admin/", false},
+		{"//api//x", "api", "/api/x", false},
+		{"/%61pi/x", "api", "/api/x", false},
+		{"/api/a%2fb", "api", "/api/a%2Fb", false},
+		{"/api/..%2fadmin/x", "", "/api/..%2Fadmin/x", true},
+		{"/api/..%5Cadmin/x", "", "/api/..%5Cadmin/x", true},
+		{"/api%2f..%2f..%2fadmin/x", "", "/api%2F..%2F..%2Fadmin/x", true},
+		{"/other/..%2fapi/x", "", "/other/..%2Fapi/x", true},
+		{"/api/x%2f..%2fy", "api", "/api/x%2F..%2Fy", false},
+		{"/admin/../api/x", "api", "/api/x", false},
+		{"/../../api/x", "api", "/api/x", false},
+		{"/API/x", "", "/API/x", false},
+		{"/api", "", "/api", false},
 	}
 	for _, tc := range cases {
 		r := httptest.NewRequest("GET", "http://h.test"+tc.target, nil)
-		p, path := f.Route(r)
+		p, path, err := f.Route(r)
 		name := ""
 		if p != nil {
 			name = p.Name
 		}
 		if name != tc.wantPolicy || path != tc.wantPath {
 			t.Errorf("Route(%q) = %q, %q; want %q, %q", tc.target, name, path, tc.wantPolicy, tc.wantPath)
+		}
+		if ambiguous := errors.Is(err, policyfile.ErrAmbiguousPath); ambiguous != tc.wantAmbiguous || err != nil && !ambiguous {
+			t.Errorf("Route(%q): got error %v; want ambiguous %t", tc.target, err, tc.wantAmbiguous)
 		}
 		if m := f.Match(r); m != p {
 			t.Errorf("Match(%q) and Route disagree", tc.target)
