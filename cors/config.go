@@ -201,10 +201,6 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 	var wild []origin.Pattern
 	var others []string
 	for i, s := range cfg.AllowOrigins {
-		if j, dup := exact[s]; dup {
-			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
-			continue
-		}
 		if j := slices.Index(others, s); j >= 0 {
 			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", slices.Index(cfg.AllowOrigins, s))
 			continue
@@ -240,7 +236,16 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			continue
 		}
 		if pat.IsExact() {
-			exact[s] = i // s is canonical: ParsePattern refuses anything else
+			// s is canonical: ParsePattern refuses anything else. One
+			// map write, not a lookup and a write: a duplicate leaves the
+			// length as it was.
+			n := len(exact)
+			exact[s] = i
+			if len(exact) == n {
+				j := slices.Index(cfg.AllowOrigins, s)
+				exact[s] = j
+				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+			}
 		} else {
 			others = append(others, s)
 			wild = append(wild, pat)

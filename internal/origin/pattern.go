@@ -101,9 +101,14 @@ func ParsePattern(s string) (Pattern, error) {
 	// Most patterns are plain origins in canonical form: take them at the
 	// cost of parsing a request origin, and leave the rest to the full
 	// checks below.
-	if o, ok := Parse(s); ok && o.Scheme != "file" && o.Port != DefaultPort(o.Scheme) && isPlainDomain(o.Host) {
-		return Pattern{Scheme: o.Scheme, Host: o.Host, Port: o.Port}, nil
+	if p, ok := parsePlain(s); ok {
+		return p, nil
 	}
+	return parsePattern(s)
+}
+
+// parsePattern is ParsePattern without the fast path.
+func parsePattern(s string) (Pattern, error) {
 	switch s {
 	case "":
 		return bad("empty origin", "")
@@ -258,25 +263,87 @@ func isDigits(s string) bool {
 	return true
 }
 
-// isPlainDomain reports whether host, already known to be made of labels of
-// 1 to 63 bytes of [a-z0-9_-], is a domain name that needs no further check:
-// no label starts or ends with a hyphen, no label is a bare "xn--", and the
-// last label is not numeric (which would make the host an IPv4 address).
-func isPlainDomain(host string) bool {
-	if host[0] == '[' {
-		return false
+// Byte classes for parsePlain.
+const (
+	cOther = iota
+	cLetter
+	cDigit
+	cHyphen
+	cDot
+	cColon
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cLetter
 	}
-	start := 0
-	for i := 0; i <= len(host); i++ {
-		if i < len(host) && host[i] != '.' {
-			continue
-		}
-		l := host[start:i]
-		if l[0] == '-' || l[len(l)-1] == '-' || l == "xn--" {
-			return false
-		}
-		start = i + 1
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
 	}
-	last := host[strings.LastIndexByte(host, '.')+1:]
-	return !isDigits(last) && !strings.HasPrefix(last, "0x")
+	t['-'], t['.'], t[':'] = cHyphen, cDot, cColon
+	return t
+}()
+
+// parsePlain parses, in one pass, the common pattern that needs no further
+// check: scheme "://" domain [":" port], in lower case, a domain of LDH
+// labels of 1 to 63 bytes (none starting or ending with a hyphen, none a
+// bare "xn--", the last not numeric, which would make it an IPv4 address),
+// a port of 1 to 65535 without a leading zero that is not the scheme's
+// default. It reports false for anything else, which the full checks of
+// ParsePattern then judge.
+func parsePlain(s string) (Pattern, bool) {
+	i := strings.Index(s, "://")
+	if i < 0 || len(s) > MaxLen || !validScheme(s[:i]) || s[:i] == "file" {
+		return Pattern{}, false
+	}
+	scheme, rest := s[:i], s[i+3:]
+	labelStart, allDigits := 0, true
+	end := len(rest)
+	for j := 0; j < len(rest); j++ {
+		switch byteClass[rest[j]] {
+		case cLetter:
+			allDigits = false
+		case cDigit:
+		case cHyphen:
+			allDigits = false
+			if j == labelStart {
+				return Pattern{}, false
+			}
+		case cDot, cColon:
+			l := rest[labelStart:j]
+			if l == "" || len(l) > 63 || l[len(l)-1] == '-' || l == "xn--" {
+				return Pattern{}, false
+			}
+			if rest[j] == ':' {
+				end = j
+				j = len(rest) // done with the host
+				continue
+			}
+			labelStart, allDigits = j+1, true
+		default:
+			return Pattern{}, false
+		}
+	}
+	host := rest[:end]
+	if end == len(rest) {
+		l := rest[labelStart:]
+		if l == "" || len(l) > 63 || l[len(l)-1] == '-' || l == "xn--" {
+			return Pattern{}, false
+		}
+	} else {
+		allDigits = isDigits(rest[labelStart:end])
+	}
+	last := host[labelStart:]
+	if len(host) > maxHostLen || allDigits || strings.HasPrefix(last, "0x") {
+		return Pattern{}, false
+	}
+	p := Pattern{Scheme: scheme, Host: host}
+	if end < len(rest) {
+		port, ok := parsePort(rest[end+1:])
+		if !ok || port == DefaultPort(scheme) {
+			return Pattern{}, false
+		}
+		p.Port = port
+	}
+	return p, true
 }
