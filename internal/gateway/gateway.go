@@ -112,6 +112,7 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 			if p != nil {
 				missing = append(missing, fmt.Sprintf("%q", p.Name))
 			}
+			rt.counters = g.metrics.route(rt.name, "")
 			return rt
 		}
 		up := upstreams[rt.upstream]
@@ -127,13 +128,15 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 		st.routes[p] = routeFor(p)
 	}
 	st.none = routeFor(nil)
-	if s.Upstream == "" {
+	if len(missing) > 0 || len(f.Policies) == 0 && s.Upstream == "" {
 		msg := "no upstream: set proxy.upstream in the policy file or pass --upstream"
 		if len(missing) > 0 {
 			msg += " (policies without their own upstream: " + strings.Join(missing, ", ") + ")"
 		}
 		return nil, errors.New(msg)
 	}
+	// With no default upstream, every policy has its own, and the requests
+	// that no policy matches have nowhere to go: they get 404.
 	return st, nil
 }
 
@@ -208,8 +211,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.err = errors.New("request target is not a path")
 		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
 	case rt.proxy == nil:
-		rec.err = errors.New("no upstream")
-		g.writeError(rec, http.StatusBadGateway)
+		// Only the requests that no policy matches can lack an upstream
+		// (build refuses a policy without one): there is no route.
+		rec.err = errors.New("no policy matches, and there is no default upstream")
+		g.writeError(rec, http.StatusNotFound)
 	default:
 		if path != r.URL.EscapedPath() {
 			r = withPath(r, path)

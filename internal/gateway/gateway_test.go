@@ -518,3 +518,29 @@ func TestGateway_ambiguousPath(t *testing.T) {
 		t.Errorf("the upstream got %d requests; want one for /api/a%%2Fb", len(reqs))
 	}
 }
+
+// When every policy has its own upstream, no default is needed: the
+// requests that no policy matches get 404 and reach no upstream.
+func TestGateway_noDefaultUpstream(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, okHandler)
+	policies := `policies:
+  - name: app
+    match: { paths: [/api/] }
+    allow_origins: [https://app.example.com]
+    upstream: ` + up.URL + "\n"
+	g := startGateway(t, policies, gateway.Overrides{})
+	resp := g.do(request{path: "/api/x", origin: "https://app.example.com"})
+	body(t, resp)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("GET /api/x: got status %d, ACAO %q; want 200 from the policy's upstream", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	resp = g.do(request{path: "/other", origin: "https://app.example.com"})
+	body(t, resp)
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("GET /other: got status %d, ACAO %q; want 404 with no CORS header", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if n := len(up.got()); n != 1 {
+		t.Errorf("the upstream got %d requests; want 1", n)
+	}
+}
