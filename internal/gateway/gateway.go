@@ -49,12 +49,26 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 // are read). If it returns an error, nothing changed. Requests in flight
 // finish under the policies they started with.
 func (g *Gateway) Load(f *policyfile.File, s Settings) error {
-	st, err := g.build(f, s, g.cur.Load())
+	old := g.cur.Load()
+	st, err := g.build(f, s, old)
 	if err != nil {
 		return err
 	}
 	g.cur.Store(st)
+	if old != nil {
+		g.metrics.forget(old.series(), st.series())
+	}
 	return nil
+}
+
+// series returns the (policy, upstream) pairs of the state's routes.
+func (st *state) series() map[[2]string]bool {
+	out := make(map[[2]string]bool, len(st.routes)+1)
+	for _, rt := range st.routes {
+		out[[2]string{rt.name, rt.upstream}] = true
+	}
+	out[[2]string{st.none.name, st.none.upstream}] = true
+	return out
 }
 
 // File returns the policy file in force.

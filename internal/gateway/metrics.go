@@ -126,6 +126,27 @@ func (m *Metrics) route(policy, upstream string) routeCounters {
 	return c
 }
 
+// forget deletes the series of the (policy, upstream) pairs of old that are
+// not in cur, so that /metrics does not report policies a reload removed.
+func (m *Metrics) forget(old, cur map[[2]string]bool) {
+	policies := make(map[string]bool, len(cur))
+	for k := range cur {
+		policies[k[0]] = true
+	}
+	for k := range old {
+		if cur[k] {
+			continue
+		}
+		m.upstream.DeleteLabelValues(k[0], k[1])
+		m.upstreamErrors.DeleteLabelValues(k[0], k[1])
+		if !policies[k[0]] {
+			for _, v := range []*prometheus.CounterVec{m.requests, m.preflights, m.rejections} {
+				v.DeletePartialMatch(prometheus.Labels{"policy": k[0]})
+			}
+		}
+	}
+}
+
 // count counts a request and its CORS decision.
 func (c *routeCounters) count(d cors.Decision) {
 	a := 0

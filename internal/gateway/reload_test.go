@@ -410,3 +410,37 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+// A reload that removes a policy removes its series from /metrics; the
+// policies that stay keep theirs.
+func TestReload_forgetsRemovedPolicies(t *testing.T) {
+	t.Parallel()
+	two := `policies:
+  - name: app
+    match: { paths: [/api/] }
+    allow_origins: [https://app.example.com]
+  - name: gone
+    match: { paths: [/gone/] }
+    allow_origins: [https://gone.example.com]
+`
+	g := startGateway(t, two, gateway.Overrides{Upstream: "echo"})
+	for _, p := range []string{"/api/x", "/gone/x"} {
+		body(t, g.do(request{path: p, origin: "https://app.example.com"}))
+	}
+	metrics := func() string {
+		resp, err := client.Get(g.admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body(t, resp)
+	}
+	if m := metrics(); !strings.Contains(m, `policy="gone"`) || !strings.Contains(m, `policy="app"`) {
+		t.Fatal("/metrics lacks the series of both policies before the reload")
+	}
+	writeFile(t, g.path, versionPolicy("a")+proxySection) // only "app" is left
+	g.srv.Reload()
+	waitFor(t, "the reload to apply", func() bool { return !strings.Contains(metrics(), `policy="gone"`) })
+	if m := metrics(); !strings.Contains(m, `crossgate_requests_total{decision="allowed",kind="actual",policy="app"} 1`) {
+		t.Errorf("/metrics lost the series of the policy that stayed:\n%s", m)
+	}
+}
