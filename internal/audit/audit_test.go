@@ -272,3 +272,23 @@ func TestEvidenceRedactsCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A class's highest severity bounds every severity it is given.
+func TestClass_MaxSeverity(t *testing.T) {
+	for _, c := range audit.Classes() {
+		for _, l := range []audit.Level{audit.CredentialedRead, audit.Read, audit.NoRead} {
+			if s := c.Severity(l); s > c.MaxSeverity() {
+				t.Errorf("%s: Severity(%v) = %s, above MaxSeverity %s", c, l, s, c.MaxSeverity())
+			}
+		}
+	}
+	for id, want := range map[string]audit.Severity{"origin-reflected": audit.High, "wildcard-origin": audit.Medium, "private-network-allowed": audit.Medium, "any-subdomain": audit.Medium} {
+		c, ok := audit.ParseClass(id)
+		if !ok {
+			t.Fatalf("no class %q", id)
+		}
+		if got := c.MaxSeverity(); got != want {
+			t.Errorf("%s: MaxSeverity = %s; want %s", id, got, want)
+		}
+	}
+}

@@ -229,6 +229,18 @@ func (c Class) Severity(l Level) Severity {
 	return info.fixed
 }
 
+// MaxSeverity returns the highest severity a finding of class c can have,
+// whatever the read level and the target.
+func (c Class) MaxSeverity() Severity {
+	switch classes[c].grade {
+	case gradeAttacker:
+		return High
+	case gradeAdjacent, gradeNetwork:
+		return Medium
+	}
+	return classes[c].fixed
+}
+
 // SeverityRange describes the severities a class can have, for docs:
 // "high / medium", "medium / low" or one severity.
 func (c Class) SeverityRange() string {

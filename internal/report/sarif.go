@@ -102,17 +102,13 @@ func securitySeverity(s audit.Severity) string {
 	return [...]string{audit.Info: "0.0", audit.Low: "3.0", audit.Medium: "5.5", audit.High: "8.0"}[s]
 }
 
-// classSeverity is the highest severity a class can have, for its rule.
-func classSeverity(c audit.Class) audit.Severity {
-	return max(c.Severity(audit.CredentialedRead), c.Severity(audit.Read))
-}
 
 func writeSARIF(w io.Writer, r *audit.Report) error {
 	driver := sarifDriver{Name: "crossgate audit", InformationURI: "https://github.com/crossgate/crossgate"}
 	index := map[audit.Class]int{}
 	for i, c := range audit.Classes() {
 		index[c] = i
-		s := classSeverity(c)
+		s := c.MaxSeverity() // a rule's severity is the worst of its findings
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID: c.String(), Name: c.String(),
 			ShortDescription:     sarifText{Text: c.Title()},
