@@ -102,7 +102,6 @@ func securitySeverity(s audit.Severity) string {
 	return [...]string{audit.Info: "0.0", audit.Low: "3.0", audit.Medium: "5.5", audit.High: "8.0"}[s]
 }
 
-
 func writeSARIF(w io.Writer, r *audit.Report) error {
 	driver := sarifDriver{Name: "crossgate audit", InformationURI: "https://github.com/crossgate/crossgate"}
 	index := map[audit.Class]int{}
