@@ -163,12 +163,17 @@ func explain(ctx context.Context, f *policyfile.File, opts *Options) (*result, e
 	}
 	res := &result{Request: r, Notes: notes}
 	var d cors.Decision
-	if res.Policy = f.Match(r); res.Policy != nil {
-		d = res.Policy.Middleware.Evaluate(r)
+	p, path, routeErr := f.Route(r)
+	if res.Policy = p; p != nil {
+		d = p.Middleware.Evaluate(r)
 	} else {
 		var none cors.Middleware // the zero Middleware has no policy
 		d = none.Evaluate(r)
-		res.Notes = append(res.Notes, fmt.Sprintf("no policy of %s matches host %q and path %q", f.Name, r.URL.Hostname(), r.URL.EscapedPath()))
+		if routeErr != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("path %q: %v; crossgate proxy answers it with 400", path, routeErr))
+		} else {
+			res.Notes = append(res.Notes, fmt.Sprintf("no policy of %s matches host %q and path %q", f.Name, r.URL.Hostname(), r.URL.EscapedPath()))
+		}
 	}
 	res.Decision = d
 	res.Allowed = d.Allowed
