@@ -1,10 +1,7 @@
 package fetch_test
 
 import (
-	"context"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -13,180 +10,11 @@ import (
 )
 
 // Rows derived from web-platform-tests (web-platform-tests/wpt), written
-// afresh for this package: each names the WPT file it comes from. WPT only
-// asserts whether a fetch succeeds and whether a preflight went out; the
-// error ids and console texts come from the matrix in scenario_test.go.
-
-// funcTransport answers every request with f and counts preflights.
-type funcTransport struct {
-	f          func(r *http.Request) *resp
-	preflights int
-}
-
-func (ft *funcTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodOptions {
-		ft.preflights++
-	}
-	a := ft.f(r)
-	return &http.Response{StatusCode: a.status, Header: a.header, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
-}
-
-// preflightPy models fetch/api/resources/preflight.py: origin= (split on
-// ", " into repeated lines, default *), credentials, and for OPTIONS
-// allow_methods=, allow_headers= and preflight_status=.
-func preflightPy(r *http.Request) *resp {
-	q := r.URL.Query()
-	h := http.Header{}
-	origins := []string{"*"}
-	if q.Has("origin") {
-		origins = strings.Split(q.Get("origin"), ", ")
-	}
-	for _, o := range origins {
-		h.Add("Access-Control-Allow-Origin", o)
-	}
-	if q.Has("credentials") {
-		h.Set("Access-Control-Allow-Credentials", "true")
-	}
-	if r.Method != http.MethodOptions {
-		return &resp{status: 200, header: h}
-	}
-	if r.Header.Get("Access-Control-Request-Method") == "" {
-		return &resp{status: 400, header: h}
-	}
-	if q.Has("allow_methods") {
-		h.Set("Access-Control-Allow-Methods", q.Get("allow_methods"))
-	}
-	if q.Has("allow_headers") {
-		h.Set("Access-Control-Allow-Headers", q.Get("allow_headers"))
-	}
-	status := 200
-	if s := q.Get("preflight_status"); s != "" {
-		status = atoi(s)
-	}
-	return &resp{status: status, header: h}
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = n*10 + int(c-'0')
-	}
-	return n
-}
-
-const wptRemote = "http://www1.web-platform.test:8000/fetch/api/resources/preflight.py"
-const wptOrigin = "http://web-platform.test:8000"
-
-type wptRow struct {
-	desc          string
-	query         url.Values
-	req           fetch.Request
-	wantOK        bool
-	wantPreflight bool
-}
-
-func runWPT(t *testing.T, rows []wptRow) {
-	t.Helper()
-	for _, row := range rows {
-		t.Run(row.desc, func(t *testing.T) {
-			t.Parallel()
-			tr := &funcTransport{f: preflightPy}
-			req := row.req
-			req.URL = wptRemote + "?" + row.query.Encode()
-			req.Origin = wptOrigin
-			res, err := (&fetch.Client{Transport: tr}).Do(context.Background(), req)
-			if err != nil {
-				t.Fatalf("Do: %v", err)
-			}
-			if res.Allowed != row.wantOK {
-				t.Errorf("got allowed %t; want %t (%s)", res.Allowed, row.wantOK, res.ConsoleMessage)
-			}
-			if got := tr.preflights > 0; got != row.wantPreflight {
-				t.Errorf("got preflight %t; want %t", got, row.wantPreflight)
-			}
-		})
-	}
-}
-
-func q(kv ...string) url.Values {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v
-}
-
-// fetch/api/cors/cors-preflight-star.any.js, preflightTest(succeeds,
-// withCredentials, allowMethod, allowHeader, useMethod, useHeader).
-func TestWPT_preflightStar(t *testing.T) {
-	star := func(succeeds, creds bool, allowMethod, allowHeader, method string, header ...string) wptRow {
-		v := q("allow_methods", allowMethod, "allow_headers", allowHeader)
-		req := fetch.Request{Method: method, Header: hdr(header...)}
-		if creds {
-			v.Set("origin", wptOrigin)
-			v.Set("credentials", "")
-			req.Credentials = fetch.Include
-		}
-		return wptRow{
-			desc:  "cors-preflight-star.any.js: creds=" + map[bool]string{true: "y", false: "n"}[creds] + " method=" + method + " allow=" + allowMethod + " headers=" + strings.Join(header, ":") + " allow=" + allowHeader,
-			query: v, req: req, wantOK: succeeds, wantPreflight: true,
-		}
-	}
-	runWPT(t, []wptRow{
-		star(true, false, "get", "x-test", "GET", "X-Test", "1"),
-		star(true, false, "*", "x-test", "SUPER", "X-Test", "1"),
-		star(true, false, "*", "*", "OK", "X-Test", "1"),
-		star(false, true, "*", "*", "OK", "X-Test", "1"),
-		star(false, true, "*", "", "PUT"),
-		star(true, true, "PUT", "*", "PUT"),
-		star(false, true, "get", "*", "GET", "X-Test", "1"),
-		star(false, true, "*", "*", "GET", "X-Test", "1"),
-		star(true, true, "*", "*", "*", "*", "1"),
-		star(false, true, "put", "*", "PUT"),
-	})
-}
-
-// fetch/api/cors/cors-no-preflight.any.js: safelisted methods and headers
-// send no preflight.
-func TestWPT_noPreflight(t *testing.T) {
-	row := func(method, name, value string) wptRow {
-		req := fetch.Request{Method: method}
-		if name != "" {
-			req.Header = hdr(name, value)
-		}
-		return wptRow{desc: "cors-no-preflight.any.js: " + method + " " + name + ": " + value, query: q(), req: req, wantOK: true}
-	}
-	runWPT(t, []wptRow{
-		row("GET", "", ""),
-		row("POST", "", ""),
-		row("HEAD", "", ""),
-		row("GET", "Accept", "*/*"),
-		row("GET", "Accept-Language", "fr"),
-		row("GET", "Content-Language", "fr"),
-		row("GET", "Content-Type", "application/x-www-form-urlencoded"),
-		row("GET", "Content-Type", "multipart/form-data"),
-		row("GET", "Content-Type", "text/plain"),
-		row("GET", "Content-Type", "text/plain;charset=utf-8"),
-		row("GET", "Content-Type", "Text/Plain;charset=utf-8"),
-	})
-}
-
-// fetch/api/cors/cors-preflight-status.any.js: a preflight passes only with
-// an ok status (200-299).
-func TestWPT_preflightStatus(t *testing.T) {
-	var rows []wptRow
-	for _, s := range []string{"200", "201", "202", "203", "204", "205", "206",
-		"300", "301", "302", "303", "304", "305", "306", "307", "308",
-		"400", "401", "402", "403", "404", "405", "501", "502", "503", "504", "505"} {
-		rows = append(rows, wptRow{
-			desc:   "cors-preflight-status.any.js: " + s,
-			query:  q("allow_headers", "x-force-preflight", "preflight_status", s),
-			req:    fetch.Request{Header: hdr("x-force-preflight", "")},
-			wantOK: s[0] == '2', wantPreflight: true,
-		})
-	}
-	runWPT(t, rows)
-}
+// afresh for this package: each names the WPT file it comes from. The rows
+// that run a whole fetch (cors-preflight-star, cors-no-preflight,
+// cors-preflight-status, ...) live in internal/scenarios, where the e2e
+// suite shares them, and TestScenarios_sharedWPT runs them against the
+// model; the tests here check the classifier and parsers row by row.
 
 // fetch/api/cors/resources/not-cors-safelisted.json, used by
 // cors-preflight-not-cors-safelisted.any.js: each header forces a preflight.
