@@ -142,7 +142,6 @@ type policy struct {
 	acac, acam, acah, aceh, acma string
 	pna                          bool
 	status                       int
-	varyPreflight                varySet
 }
 
 // maxACRHWildcard bounds the Access-Control-Request-Headers that a policy
@@ -460,15 +459,6 @@ func (p *policy) compileScalars(v *validator, cfg *Config) {
 		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	p.pna = cfg.AllowPrivateNetwork
-	// A preflight's answer depends on the method and headers asked for,
-	// and on the origin unless every origin is allowed.
-	p.varyPreflight = varyACRM | varyACRH
-	if !p.anyOrigin {
-		p.varyPreflight |= varyOrigin
-	}
-	if p.pna {
-		p.varyPreflight |= varyACRPN
-	}
 	switch s := cfg.PreflightStatus; {
 	case s == 0:
 		p.status = http.StatusNoContent

@@ -167,18 +167,20 @@ type plan struct {
 }
 
 // varySet is a set of request-header names that a response depends on.
+// Only actual responses carry Vary: a preflight response is not stored by
+// caches unless they are told to (OPTIONS is not a cacheable method, RFC
+// 9110 §9.3.7), and the browser's own CORS-preflight cache is keyed by
+// origin, URL and credentials, never by Vary (Fetch, "CORS-preflight
+// cache", https://fetch.spec.whatwg.org/#cors-preflight-cache).
 type varySet uint8
 
 const (
 	varyOrigin varySet = 1 << iota
-	varyACRM
-	varyACRH
-	varyACRPN
 	varyAll
 )
 
 // varyNames are the names of a varySet's bits.
-var varyNames = [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN}
+var varyNames = [...]string{hdrOrigin}
 
 // varyValues holds the Vary value for each varySet, computed once so that
 // merging with a Vary already set takes no allocation.
@@ -274,7 +276,7 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 }
 
 func (p *policy) decidePreflight(r *http.Request, pl *plan, origins, acrm []string) {
-	pl.vary = p.varyPreflight
+	// No Vary: see varySet.
 	pl.status = http.StatusForbidden
 	if p.anyOrigin {
 		pl.acao = "*"
