@@ -117,3 +117,29 @@ func BenchmarkPairedFloor(b *testing.B) {
 		})
 	}
 }
+
+// TestAllocsRecorder asserts that in the recorder harness a refused
+// preflight costs no allocation beyond the recorder's own: as many as the
+// floor, which only writes the status.
+func TestAllocsRecorder(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts are not meaningful under -cover or -race")
+	}
+	recorderAllocs := func(h http.Handler, req *http.Request) float64 {
+		return testing.AllocsPerRun(100, func() { h.ServeHTTP(httptest.NewRecorder(), req) })
+	}
+	want := recorderAllocs(floor, floorReq)
+	if want == 0 {
+		t.Fatal("the floor allocates nothing: the recorder is not measured")
+	}
+	for _, name := range refusedRecorderScenarios {
+		s := scenarioNamed(t, name)
+		h, err := s.handler(libraries[1], hello)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recorderAllocs(h, s.req); got != want {
+			t.Errorf("%s: got %v allocs per request; want %v, the floor's", name, got, want)
+		}
+	}
+}

@@ -279,14 +279,14 @@ func middlewareScenarios() []*scenario {
 		name:   "scenario=preflight-disallowed-origin",
 		policy: basePolicy,
 		req:    request(http.MethodOptions, hOrigin, evilOrigin, hACRM, http.MethodPut, hACRH, "content-type,x-request-id"),
-		want:   want{preflight: true, status: http.StatusForbidden},
+		want:   want{preflight: true, status: http.StatusForbidden, noHeaders: true},
 	}, {
 		// A request-header list longer than any the policy allows is
-		// refused unread: 403, and no Access-Control-Allow-Headers.
+		// refused unread: 403, and no header at all.
 		name:   "scenario=preflight-acrh-1MiB-commas",
 		policy: basePolicy,
 		req:    request(http.MethodOptions, hOrigin, appOrigin, hACRM, http.MethodPut, hACRH, strings.Repeat(",", 1<<20)),
-		want:   want{preflight: true, status: http.StatusForbidden, acao: appOrigin},
+		want:   want{preflight: true, status: http.StatusForbidden, noHeaders: true},
 		differs: map[string]string{
 			"chi": "go-chi/cors reads the whole 1 MiB, finds no header name in it and allows the preflight",
 		},
@@ -431,7 +431,7 @@ func gridScenarios() []*scenario {
 				name:   "nb=" + st.nb + "/req=p/o=n",
 				policy: p,
 				req:    request(http.MethodOptions, hOrigin, st.disallowed, hACRM, http.MethodPut),
-				want:   want{preflight: true, status: http.StatusForbidden},
+				want:   want{preflight: true, status: http.StatusForbidden, noHeaders: true},
 			})
 		}
 		if st.nb == "all" {
@@ -440,7 +440,7 @@ func gridScenarios() []*scenario {
 				name:   "nb=all/req=p/o=y/m=evil_acrh",
 				policy: p,
 				req:    request(http.MethodOptions, hOrigin, st.allowed, hACRM, http.MethodPut, hACRH, strings.Repeat(",", 1024)),
-				want:   want{preflight: true, status: http.StatusForbidden, acao: "*"},
+				want:   want{preflight: true, status: http.StatusForbidden, noHeaders: true},
 				differs: map[string]string{
 					"chi": "go-chi/cors finds no header name in the commas and allows the preflight",
 				},

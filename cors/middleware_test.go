@@ -132,25 +132,57 @@ var middlewareCases = []middlewareCase{
 			}, {
 				desc: "preflight with 1 MiB of commas", method: "OPTIONS",
 				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with an allowed name repeated over 1 MiB", method: "OPTIONS",
 				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat("content-type,", 1<<20/13)),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with 1024 empty ACRH lines", method: "OPTIONS",
 				reqHdrs:    http.Header{"Origin": {appOrigin}, hACRM: {"PUT"}, hACRH: make([]string, 1024)},
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PUT", "x foo"),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "invalid-request-headers",
 			}, {
+				desc: "preflight with a malformed ACRH after a refused name", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PUT", "x-foo,x bar"),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight for a method not allowed, with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight(appOrigin, "QUERY", "x;y"),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight for names not allowed, past the bound", method: "OPTIONS",
+				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat("x-unknown,", 12)),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "request-headers-too-long",
+			}, {
+				desc: "preflight for every allowed name and one more", method: "OPTIONS",
+				reqHdrs:    preflight(appOrigin, "PUT", "authorization, content-type, x-request-id, x-some-other-header-name"),
+				wantStatus: 204,
+				wantHdrs: http.Header{
+					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
+					hACAH: {"authorization,content-type,x-request-id"},
+				},
+				wantReason: "header-not-allowed",
+			}, {
+				desc: "preflight from a disallowed origin with a malformed method", method: "OPTIONS", reqHdrs: preflight("https://evil.com", "PU T", "x y"),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "origin-not-allowed",
+			}, {
+				desc: "preflight from a malformed origin", method: "OPTIONS", reqHdrs: preflight("https://APP.example.com", "PUT", ""),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-origin",
+			}, {
+				desc: "preflight with two Access-Control-Request-Method lines", method: "OPTIONS",
+				reqHdrs:    http.Header{"Origin": {appOrigin}, hACRM: {"PUT", "PUT"}},
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-method",
+			}, {
 				desc: "preflight with a malformed method", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PU T", ""),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "invalid-method",
 			}, {
 				desc: "preflight for a safelisted method", method: "OPTIONS", reqHdrs: preflight(appOrigin, "GET", ""),
@@ -205,6 +237,15 @@ var middlewareCases = []middlewareCase{
 					hACAO: {"*"},
 				},
 				wantReason: "authorization-not-covered-by-wildcard",
+			}, {
+				desc: "preflight with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PUT", "x-a,(x)"),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight with 9 KiB of names", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PUT", strings.Repeat("x-a,", 9<<8)),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "request-headers-too-long",
+			}, {
+				desc: "preflight with a malformed method", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "", ""),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-method",
 			}, {
 				desc: "preflight for a method not allowed", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PATCH", ""),
 				wantStatus: 204,
