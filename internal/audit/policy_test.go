@@ -106,7 +106,7 @@ func TestPolicyConformance(t *testing.T) {
 		// The policy's middleware sends no Vary on preflights (issue 8,
 		// decision 1), and its Access-Control-Allow-Private-Network depends
 		// on the request's: the info finding stays.
-		{"https://intranet.victim.test/", audit.VaryPreflightMissing, audit.Preflight, "https://evil.example"},
+		{"https://intranet.victim.test/", audit.VaryPreflightMissing, audit.Preflight, "https://intranet.victim.test"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got findings\n%v\nwant\n%v", got, want)
