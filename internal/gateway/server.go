@@ -316,6 +316,7 @@ func (s *Server) shutdown() error {
 		s.srv.Close()
 		err = fmt.Errorf("requests still in flight after the shutdown timeout (%s) were cut off", timeout)
 	}
+	s.gw.Close()
 	if s.admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), time.Second)
 		if s.admin.Shutdown(actx) != nil {
