@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -103,7 +102,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 // load reads and parses the policy file, and returns it with the hash of
 // its bytes.
 func load(path string) (*policyfile.File, [32]byte, error) {
-	src, err := os.ReadFile(path)
+	src, err := policyfile.ReadFile(path)
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
