@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,11 +124,11 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// Load reads and parses the policy file at name. An error reading the file
-// is returned as is (an *fs.PathError); a file that is not a valid policy
-// file gives an *Error.
+// Load reads (with [ReadFile], so at most [MaxFileSize]) and parses the
+// policy file at name. An error reading the file is returned as is (an
+// *fs.PathError); a file that is not a valid policy file gives an *Error.
 func Load(name string) (*File, error) {
-	src, err := os.ReadFile(name)
+	src, err := ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
