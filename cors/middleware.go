@@ -74,6 +74,9 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		if p.writes != nil && p.refuseWrite(w, r) {
+			return
+		}
 		if _, isCORS := r.Header[hdrOrigin]; !isCORS && !p.anyOrigin {
 			// The most common request of all, cut short: not CORS, and
 			// the policy depends on the origin, so only Vary: Origin
