@@ -136,13 +136,27 @@ func (p *policy) refuseWrite(w http.ResponseWriter, r *http.Request) bool {
 // *[WriteError] or *[WebSocketError]) refused the request, without CORS
 // headers: the page cannot read it, the developer sees it in the network
 // panel. Wrap and the gateway write their refusals with it.
+//
+// The response also carries the header Crossgate-Refused with the reason
+// code ("cross-origin-write", or "websocket-" and the WebSocketError's
+// reason), so that tools such as crossgate check tell the refusal from the
+// handler's own 403.
 func WriteRefusal(w http.ResponseWriter, err error) {
 	h := w.Header()
+	switch e := err.(type) {
+	case *WriteError:
+		h.Set(RefusedHeader, e.Reason())
+	case *WebSocketError:
+		h.Set(RefusedHeader, "websocket-"+e.Reason())
+	}
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusForbidden)
 	io.WriteString(w, "403 Forbidden: "+err.Error()+"\n")
 }
+
+// RefusedHeader is the response header that [WriteRefusal] sets.
+const RefusedHeader = "Crossgate-Refused"
 
 // WebSocketError is why [Middleware.CheckWebSocket] refused a handshake.
 type WebSocketError struct {

@@ -85,6 +85,9 @@ func TestProtectWrites(t *testing.T) {
 			if rec.Header().Get("Access-Control-Allow-Origin") != "" {
 				t.Errorf("refusal carries Access-Control-Allow-Origin %q", rec.Header().Get("Access-Control-Allow-Origin"))
 			}
+			if got := rec.Header().Get(cors.RefusedHeader); got != "cross-origin-write" {
+				t.Errorf("%s: %q; want cross-origin-write", cors.RefusedHeader, got)
+			}
 			if !strings.Contains(rec.Header().Get("Vary"), "Origin") {
 				t.Errorf("Vary %q; want Origin", rec.Header().Get("Vary"))
 			}

@@ -23,6 +23,10 @@ type result struct {
 	// decision's, or true for a request that is not a CORS request.
 	Allowed bool
 	Notes   []string
+	// WriteRefused reports whether protect_writes refuses the request
+	// before the handler; Write says what happens to a write, or is "".
+	WriteRefused bool
+	Write        string
 }
 
 // jsonResult is the --json output: one object.
@@ -37,6 +41,9 @@ type jsonResult struct {
 	ReasonCode string            `json:"reason_code"`
 	Request    jsonRequest       `json:"request"`
 	Notes      []string          `json:"notes,omitempty"`
+	// WriteRefused: protect_writes answers 403 before the handler runs.
+	WriteRefused bool   `json:"write_refused,omitempty"`
+	Write        string `json:"write,omitempty"`
 }
 
 type jsonRequest struct {
@@ -59,7 +66,9 @@ func (res *result) writeJSON(w io.Writer) error {
 			URL:     res.Request.URL.String(),
 			Headers: joined(res.Request.Header),
 		},
-		Notes: res.Notes,
+		Notes:        res.Notes,
+		WriteRefused: res.WriteRefused,
+		Write:        res.Write,
 	}
 	if res.Policy != nil {
 		out.Policy = res.Policy.Name
@@ -127,6 +136,9 @@ func (res *result) writeText(w io.Writer) error {
 	}
 	headers("headers", d.Header)
 	line("reason", d.Explain())
+	if res.Write != "" {
+		line("write", res.Write)
+	}
 	for _, n := range res.Notes {
 		line("note", n)
 	}
