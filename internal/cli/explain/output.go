@@ -57,7 +57,7 @@ func (res *result) writeJSON(w io.Writer) error {
 		Preflight:  res.Decision.Kind == cors.KindPreflight,
 		Kind:       res.Decision.Kind.String(),
 		Allowed:    res.Allowed,
-		Status:     res.Decision.Status,
+		Status:     res.status(),
 		Headers:    joined(res.Decision.Header),
 		Reason:     res.Decision.Explain(),
 		ReasonCode: res.Decision.Reason.String(),
@@ -127,6 +127,8 @@ func (res *result) writeText(w io.Writer) error {
 		line("allowed", "no")
 	}
 	switch {
+	case res.WriteRefused:
+		line("status", "403 Forbidden (from the middleware: protect_writes refuses the write; the handler never runs)")
 	case d.Kind == cors.KindPreflight && d.Status != 0:
 		line("status", strconv.Itoa(d.Status)+" "+http.StatusText(d.Status)+" (from the middleware: the handler never sees a preflight)")
 	case d.Kind == cors.KindPreflight:
@@ -144,4 +146,13 @@ func (res *result) writeText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// status is the status the middleware answers with: a preflight's, 403 for
+// a write protect_writes refuses, or 0 when the handler answers.
+func (res *result) status() int {
+	if res.WriteRefused {
+		return http.StatusForbidden
+	}
+	return res.Decision.Status
 }

@@ -61,9 +61,13 @@ func TestExplainWrite(t *testing.T) {
 			var res struct {
 				WriteRefused bool   `json:"write_refused"`
 				Write        string `json:"write"`
+				Status       int    `json:"status"`
 			}
 			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 				t.Fatal(err)
+			}
+			if wantStatus := map[bool]int{true: 403}[tc.wantRefused]; res.Status != wantStatus {
+				t.Errorf("status %d; want %d", res.Status, wantStatus)
 			}
 			if res.WriteRefused != tc.wantRefused {
 				t.Errorf("write_refused %v; want %v", res.WriteRefused, tc.wantRefused)
