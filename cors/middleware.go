@@ -74,6 +74,9 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		if p.writes != nil && p.refuseWrite(w, r) {
+			return
+		}
 		origins, isCORS := r.Header[hdrOrigin]
 		if !isCORS && !p.anyOrigin {
 			// The most common request of all, cut short: not CORS, and

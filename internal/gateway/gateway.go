@@ -232,6 +232,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "" || path[0] != '/':
 		rec.err = errors.New("request target is not a path")
 		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
+	case g.refused(rec, rt, r):
+		// protect_writes, or a WebSocket handshake from an origin the
+		// policy does not allow: answered with 403, never forwarded.
 	case rt.proxy == nil:
 		// Only the requests that no policy matches can lack an upstream
 		// (build refuses a policy without one): there is no route.
@@ -324,6 +327,12 @@ func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Dec
 	}
 	if d.Detail != "" {
 		attrs = append(attrs, slog.String("cors_detail", truncate(d.Detail, 256)))
+	}
+	if up := r.Header.Get("Upgrade"); up != "" && isUpgrade(r) {
+		attrs = append(attrs, slog.String("upgrade", truncate(up, 64)))
+	}
+	if rec.refusal != "" {
+		attrs = append(attrs, slog.String("refused", rec.refusal))
 	}
 	level := slog.LevelInfo
 	if rec.err != nil {

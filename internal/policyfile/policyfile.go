@@ -202,6 +202,9 @@ var fieldKeys = map[string]string{
 	"MaxAge":              "max_age",
 	"AllowPrivateNetwork": "allow_private_network",
 	"PreflightStatus":     "preflight_status",
+	"ProtectWrites":       "protect_writes",
+
+	"WebSocketAllowNoOrigin": "websocket_allow_no_origin",
 
 	"DangerouslyAllowPublicSuffixPatterns":           "dangerously_allow_public_suffix_patterns",
 	"DangerouslyAllowInsecureOriginsWithCredentials": "dangerously_allow_insecure_origins_with_credentials",
