@@ -360,6 +360,9 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Duplicate, "listed twice (header names are case-insensitive)")
 			continue
 		}
+		if isCORSResponseHeader(lower) {
+			v.warn(field, i, h, "a CORS response header, which the server sends and pages never do: it belongs in the response, not in the request headers a preflight may ask for (a copy-paste mistake?)")
+		}
 		p.headers[lower] = struct{}{}
 		p.maxHeaderLen = max(p.maxHeaderLen, len(lower))
 		list = append(list, lower)
@@ -425,6 +428,9 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 		seen[lower] = true
 		if isSafelistedResponseHeader(lower) {
 			v.warn(field, i, h, "a CORS-safelisted response header: scripts can always read it")
+		}
+		if isRequestOnlyHeader(lower) {
+			v.warn(field, i, h, "a request header, which responses do not carry: exposing it has no effect (a copy-paste mistake?)")
 		}
 		list = append(list, lower)
 	}

@@ -230,6 +230,34 @@ func TestValidate_warnings(t *testing.T) {
 	})
 }
 
+// A response header among the allowed request headers, or a request
+// header among the exposed ones, is almost always a copy-paste mistake:
+// a warning naming the field and the value, whatever the case.
+func TestValidate_headersOnTheWrongSide(t *testing.T) {
+	cfg := cors.Config{
+		AllowOrigins: []string{"https://example.com"},
+		AllowHeaders: []string{"Content-Type", "Access-Control-Allow-Origin", "access-control-allow-credentials",
+			"Access-Control-Expose-Headers", "Access-Control-Max-Age", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"},
+		ExposeHeaders: []string{"X-Total-Count", "Origin", "Access-Control-Request-Method", "ACCESS-CONTROL-REQUEST-HEADERS"},
+	}
+	warns, err := cors.Validate(cfg)
+	if err != nil {
+		t.Fatalf("got error %v; want none", err)
+	}
+	var wants []want
+	for i, h := range cfg.AllowHeaders[1:] {
+		wants = append(wants, want{fmt.Sprintf("AllowHeaders[%d]", i+1), corserr.Ineffective, h, "CORS response header"})
+	}
+	for i, h := range cfg.ExposeHeaders[1:] {
+		wants = append(wants, want{fmt.Sprintf("ExposeHeaders[%d]", i+1), corserr.Ineffective, h, "a request header"})
+	}
+	assertProblems(t, warns, wants)
+	// The policy still works as written: a warning does not stop New.
+	if _, err := cors.New(cfg); err != nil {
+		t.Errorf("New: got error %v; want none", err)
+	}
+}
+
 func TestNew_valid(t *testing.T) {
 	for _, cfg := range []cors.Config{
 		{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*", "Authorization"}, ExposeHeaders: []string{"*"}},

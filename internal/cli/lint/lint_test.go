@@ -59,3 +59,27 @@ func TestRun_stdin(t *testing.T) {
 		t.Errorf("got output\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The warnings of cors.Validate reach lint with their position: a response
+// header among allow_headers, a request header among expose_headers.
+func TestRun_headersOnTheWrongSide(t *testing.T) {
+	t.Parallel()
+	var stdout bytes.Buffer
+	src := "policies:\n  - name: a\n    allow_origins: [https://app.example.com]\n" +
+		"    allow_headers: [Content-Type, Access-Control-Allow-Origin]\n" +
+		"    expose_headers: [Access-Control-Request-Method]\n"
+	ios := cmdutil.IO{In: strings.NewReader(src), Out: &stdout}
+	if err := lint.Run(context.Background(), &lint.Options{IO: ios, File: "-"}); err != nil {
+		t.Fatalf("got error %v; want none (warnings only)", err)
+	}
+	got := stdout.String()
+	for _, want := range []string{
+		`<stdin>:4:35: warning: policies[0].allow_headers[1]: cors: ineffective value "Access-Control-Allow-Origin": a CORS response header`,
+		`<stdin>:5:22: warning: policies[0].expose_headers[0]: cors: ineffective value "Access-Control-Request-Method": a request header`,
+		"<stdin>: ok, 1 policy, 2 warnings\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q; got\n%s", want, got)
+		}
+	}
+}
