@@ -194,82 +194,95 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 		v.add(field, -1, "", corserr.Missing, "no origin is allowed: list at least one origin, or \"*\" for any")
 		return
 	}
-	// exact maps each exact origin to its index, for duplicates; the
-	// matcher keeps it. Other entries are few: a slice is enough.
+	// exact maps each exact origin to the index of its first listing, for
+	// duplicates; the matcher keeps it. others does the same for every
+	// other entry. Both make the checks linear in the number of entries,
+	// which a policy file may put in the tens of thousands.
 	exact := make(map[string]int, len(cfg.AllowOrigins))
+	var others map[string]int
 	var wild []origin.Pattern
-	var others []string
+	lookup := false // set at the first duplicate exact origin: see below
 	for i, s := range cfg.AllowOrigins {
-		if j := slices.Index(others, s); j >= 0 {
-			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", slices.Index(cfg.AllowOrigins, s))
+		if j, dup := others[s]; dup {
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
 			continue
+		}
+		if others == nil {
+			others = make(map[string]int)
 		}
 		switch s {
 		case "*":
-			others = append(others, s)
+			others[s] = i
 			p.anyOrigin = true
 			if cfg.AllowCredentials {
 				v.add(field, i, s, corserr.Incompatible, "\"*\" cannot be used with AllowCredentials: browsers reject Access-Control-Allow-Origin: * on credentialed requests; list the origins")
 			}
 			continue
 		case "null":
-			others = append(others, s)
+			others[s] = i
 			v.add(field, i, s, corserr.Prohibited, "the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it")
 			continue
 		}
 		pat, err := origin.ParsePattern(s)
 		if err != nil {
-			others = append(others, s)
+			others[s] = i
 			v.add(field, i, s, corserr.Invalid, "%v", err)
 			continue
 		}
 		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
-			others = append(others, s)
+			others[s] = i
 			v.add(field, i, s, corserr.Prohibited, "%q is a public suffix: anyone can register a subdomain of it (set DangerouslyAllowPublicSuffixPatterns to allow it anyway)", pat.Host)
 			continue
 		}
 		if cfg.AllowCredentials && !cfg.DangerouslyAllowInsecureOriginsWithCredentials &&
 			pat.Scheme != "https" && pat.Scheme != "wss" && !origin.IsLoopback(pat.Host) {
-			others = append(others, s)
+			others[s] = i
 			v.add(field, i, s, corserr.Incompatible, "an insecure origin with AllowCredentials lets any network attacker read credentialed responses; use https (or set DangerouslyAllowInsecureOriginsWithCredentials)")
 			continue
 		}
-		if pat.IsExact() {
-			// s is canonical: ParsePattern refuses anything else. One
-			// map write, not a lookup and a write: a duplicate leaves the
-			// length as it was.
-			n := len(exact)
-			exact[s] = i
-			if len(exact) == n {
-				j := slices.Index(cfg.AllowOrigins, s)
-				exact[s] = j
-				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
-			}
-		} else {
-			others = append(others, s)
+		if !pat.IsExact() {
+			others[s] = i
 			wild = append(wild, pat)
+			continue
+		}
+		// s is canonical: ParsePattern refuses anything else.
+		if lookup {
+			if j, dup := exact[s]; dup {
+				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+				continue
+			}
+			exact[s] = i
+			continue
+		}
+		// Until a first duplicate, one map write, not a lookup and a
+		// write: a duplicate leaves the length as it was. The index it
+		// overwrote is found once, and lookups take over from then on.
+		n := len(exact)
+		exact[s] = i
+		if len(exact) == n {
+			j := slices.Index(cfg.AllowOrigins, s)
+			exact[s] = j
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+			lookup = true
 		}
 	}
 	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
-		v.add(field, slices.Index(cfg.AllowOrigins, "*"), "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
+		v.add(field, others["*"], "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
 	}
+	p.origins = origin.NewMatcherFrom(exact, wild)
 	// An exact origin covered by a wildcard pattern of the same list is a
-	// sign of confusion: say so rather than keep both.
+	// sign of confusion: say so rather than keep both. The matcher's index
+	// finds the pattern without trying each.
 	if len(wild) > 0 {
 		for i, s := range cfg.AllowOrigins {
 			if j, ok := exact[s]; !ok || j != i {
 				continue
 			}
-			o, _ := origin.Parse(s)
-			for _, w := range wild {
-				if w.Matches(o) {
-					v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
-					break
-				}
+			if w, ok := p.origins.MatchWildcard(s); ok {
+				v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
 			}
 		}
 	}
-	p.origins = origin.NewMatcherFrom(exact, wild)
 }
 
 // isPublicSuffix reports whether domain is a public suffix, ICANN or private
@@ -336,6 +349,7 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 		p.headers = make(map[string]struct{}, len(cfg.AllowHeaders))
 	}
 	var list []string
+	var listIndex []int // of each name of list in cfg.AllowHeaders
 	for i, h := range cfg.AllowHeaders {
 		if h == "*" {
 			if p.anyHeader {
@@ -366,13 +380,13 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 		p.headers[lower] = struct{}{}
 		p.maxHeaderLen = max(p.maxHeaderLen, len(lower))
 		list = append(list, lower)
+		listIndex = append(listIndex, i)
 	}
 	_, p.authorization = p.headers["authorization"]
 	if p.anyHeader {
-		for _, h := range list {
+		for k, h := range list {
 			if h != "authorization" {
-				v.add(field, slices.IndexFunc(cfg.AllowHeaders, func(s string) bool { return httplex.EqualFold(s, h) }), h,
-					corserr.Duplicate, "\"*\" already allows every header but Authorization")
+				v.add(field, listIndex[k], h, corserr.Duplicate, "\"*\" already allows every header but Authorization")
 			}
 		}
 		p.acah = "*"

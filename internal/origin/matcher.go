@@ -93,17 +93,24 @@ func (m *Matcher) Match(origin string) bool {
 			return true
 		}
 	}
+	_, ok := m.MatchWildcard(origin)
+	return ok
+}
+
+// MatchWildcard returns the wildcard pattern of the set that origin, the
+// raw value of an Origin header, matches, if any.
+func (m *Matcher) MatchWildcard(origin string) (Pattern, bool) {
 	if len(m.byHost) == 0 {
-		return false
+		return Pattern{}, false
 	}
 	o, ok := Parse(origin)
 	if !ok {
-		return false
+		return Pattern{}, false
 	}
 	if m.anyPort {
 		for _, p := range m.byHost[o.Host] {
 			if !p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
@@ -119,9 +126,9 @@ func (m *Matcher) Match(origin string) bool {
 		labels++
 		for _, p := range m.byHost[host[i+1:]] {
 			if p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
-	return false
+	return Pattern{}, false
 }

@@ -117,6 +117,9 @@ func parsePattern(s string) (Pattern, error) {
 	case "null":
 		return bad("the null origin is not an origin", "")
 	}
+	if len(s) > MaxLen {
+		return bad(fmt.Sprintf("%d bytes long, and no origin is longer than %d", len(s), MaxLen), "")
+	}
 	if strings.TrimSpace(s) != s {
 		return bad("leading or trailing whitespace", strings.TrimSpace(s))
 	}

@@ -126,9 +126,7 @@ func startError(opts *Options, err error) error {
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &perr):
-		for _, d := range perr.Diagnostics {
-			fmt.Fprintln(opts.IO.ErrOut, d)
-		}
+		fmt.Fprintln(opts.IO.ErrOut, perr) // at most policyfile.MaxPrinted diagnostics
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("invalid policy file %q", opts.Config)}
 	case errors.As(err, &pathErr):
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading the policy file: %w", err)}
