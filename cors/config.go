@@ -144,6 +144,24 @@ type policy struct {
 	status                       int
 }
 
+// maxHeaderNameLen bounds the names of AllowHeaders and ExposeHeaders. No
+// real header name comes near it (the longest in common use are under 64
+// bytes), and every name is repeated in every answer: in
+// Access-Control-Allow-Headers on each preflight, in
+// Access-Control-Expose-Headers on each actual response, where proxies
+// with header limits of a few KiB (nginx's proxy_buffer_size, 4 or 8 KiB by
+// default; Apache's LimitRequestFieldSize, 8190 bytes a line) refuse it. A
+// longer name is a mistake or hostile input, so it is an error, not a
+// warning. It also keeps the request path from allocating to compare names.
+const maxHeaderNameLen = 256
+
+const tooLongName = "a %d-byte header name: no real header name is longer than %d bytes, and every name is repeated in every answer"
+
+// maxListLen is the length past which the joined Access-Control-Allow-Headers
+// or -Expose-Headers value draws a warning: proxies with an 8 KiB header
+// limit refuse responses that carry it.
+const maxListLen = 4 << 10
+
 // maxACRHWildcard bounds the Access-Control-Request-Headers that a policy
 // allowing any header reads: 8 KiB is hundreds of header names, far more
 // than any page sends, and a longer value is refused unread.
@@ -228,6 +246,9 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			others[s] = i
 			v.add(field, i, s, corserr.Invalid, "%v", err)
 			continue
+		}
+		if !origin.TupleScheme(pat.Scheme) {
+			v.warn(field, i, s, "browsers send %s: origins as written only where an extension or a WebView registers the scheme; under the URL standard its origin is opaque, and the Origin header is then null", pat.Scheme)
 		}
 		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
 			others[s] = i
@@ -365,6 +386,10 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
 			continue
 		}
+		if len(h) > maxHeaderNameLen {
+			v.add(field, i, h, corserr.Invalid, tooLongName, len(h), maxHeaderNameLen)
+			continue
+		}
 		lower := httplex.ToLower(h)
 		if isForbiddenRequestHeader(lower) {
 			v.add(field, i, h, corserr.Prohibited, "a forbidden request-header name: browsers set it themselves and scripts cannot, so listing it has no effect")
@@ -398,6 +423,9 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 	}
 	slices.Sort(list)
 	p.acah = strings.Join(list, ",")
+	if len(p.acah) > maxListLen {
+		v.warn(field, -1, strconv.Itoa(len(list))+" names", "Access-Control-Allow-Headers would be %d bytes on every preflight answer: proxies with a header limit of 4 to 8 KiB (nginx's default proxy_buffer_size) refuse such responses", len(p.acah))
+	}
 	// A browser lists each header once, lower case, without spaces
 	// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, step 5); allow
 	// some optional whitespace per name for proxies that rewrite the list.
@@ -430,6 +458,10 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
 			continue
 		}
+		if len(h) > maxHeaderNameLen {
+			v.add(field, i, h, corserr.Invalid, tooLongName, len(h), maxHeaderNameLen)
+			continue
+		}
 		lower := httplex.ToLower(h)
 		if lower == "set-cookie" || lower == "set-cookie2" {
 			v.add(field, i, h, corserr.Prohibited, "a forbidden response-header name: browsers never expose it to scripts")
@@ -456,6 +488,9 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 		return
 	}
 	p.aceh = strings.Join(list, ",")
+	if len(p.aceh) > maxListLen {
+		v.warn(field, -1, strconv.Itoa(len(list))+" names", "Access-Control-Expose-Headers would be %d bytes on every actual response: proxies with a header limit of 4 to 8 KiB (nginx's default proxy_buffer_size) refuse such responses", len(p.aceh))
+	}
 }
 
 func (p *policy) compileScalars(v *validator, cfg *Config) {

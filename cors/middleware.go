@@ -424,11 +424,8 @@ func (p *policy) headerAllowed(name string) bool {
 	if len(name) > p.maxHeaderLen {
 		return false
 	}
-	var buf [64]byte
+	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
 	lower := buf[:0]
-	if len(name) > len(buf) {
-		lower = make([]byte, 0, len(name)) // only for configured names longer than 64 bytes
-	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' {
