@@ -83,7 +83,6 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		var pl plan
 		if isCORS && r.Method == http.MethodOptions {
 			if acrm, ok := r.Header[hdrACRM]; ok {
 				// A preflight, as decide has it, with its commonest
@@ -94,7 +93,7 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 					w.WriteHeader(http.StatusForbidden)
 					return
 				}
-				pl.kind, pl.status = KindPreflight, http.StatusForbidden
+				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
 				p.decideAllowedPreflight(r, &pl, origins, acrm)
 				if pl.acao != "" { // every answer with headers has this one
 					pl.apply(w.Header())
@@ -103,6 +102,7 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 				return
 			}
 		}
+		var pl plan
 		p.decide(r, origins, isCORS, &pl)
 		pl.apply(w.Header())
 		h.ServeHTTP(w, r)

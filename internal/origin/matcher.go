@@ -93,6 +93,9 @@ func (m *Matcher) Match(origin string) bool {
 			return true
 		}
 	}
+	if len(m.byHost) == 0 {
+		return false
+	}
 	_, ok := m.MatchWildcard(origin)
 	return ok
 }
