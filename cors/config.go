@@ -225,25 +225,22 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
 			continue
 		}
-		if others == nil {
-			others = make(map[string]int)
-		}
 		switch s {
 		case "*":
-			others[s] = i
+			others = addOther(others, s, i)
 			p.anyOrigin = true
 			if cfg.AllowCredentials {
 				v.add(field, i, s, corserr.Incompatible, "\"*\" cannot be used with AllowCredentials: browsers reject Access-Control-Allow-Origin: * on credentialed requests; list the origins")
 			}
 			continue
 		case "null":
-			others[s] = i
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Prohibited, "the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it")
 			continue
 		}
 		pat, err := origin.ParsePattern(s)
 		if err != nil {
-			others[s] = i
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Invalid, "%v", err)
 			continue
 		}
@@ -251,18 +248,18 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			v.warn(field, i, s, "browsers send %s: origins as written only where an extension or a WebView registers the scheme; under the URL standard its origin is opaque, and the Origin header is then null", pat.Scheme)
 		}
 		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
-			others[s] = i
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Prohibited, "%q is a public suffix: anyone can register a subdomain of it (set DangerouslyAllowPublicSuffixPatterns to allow it anyway)", pat.Host)
 			continue
 		}
 		if cfg.AllowCredentials && !cfg.DangerouslyAllowInsecureOriginsWithCredentials &&
 			pat.Scheme != "https" && pat.Scheme != "wss" && !origin.IsLoopback(pat.Host) {
-			others[s] = i
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Incompatible, "an insecure origin with AllowCredentials lets any network attacker read credentialed responses; use https (or set DangerouslyAllowInsecureOriginsWithCredentials)")
 			continue
 		}
 		if !pat.IsExact() {
-			others[s] = i
+			others = addOther(others, s, i)
 			wild = append(wild, pat)
 			continue
 		}
@@ -304,6 +301,16 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			}
 		}
 	}
+}
+
+// addOther records the index of an entry of AllowOrigins that is not an
+// exact origin, making the map at the first.
+func addOther(others map[string]int, s string, i int) map[string]int {
+	if others == nil {
+		others = make(map[string]int)
+	}
+	others[s] = i
+	return others
 }
 
 // isPublicSuffix reports whether domain is a public suffix, ICANN or private
@@ -370,7 +377,6 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 		p.headers = make(map[string]struct{}, len(cfg.AllowHeaders))
 	}
 	var list []string
-	var listIndex []int // of each name of list in cfg.AllowHeaders
 	for i, h := range cfg.AllowHeaders {
 		if h == "*" {
 			if p.anyHeader {
@@ -405,15 +411,24 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 		p.headers[lower] = struct{}{}
 		p.maxHeaderLen = max(p.maxHeaderLen, len(lower))
 		list = append(list, lower)
-		listIndex = append(listIndex, i)
 	}
 	_, p.authorization = p.headers["authorization"]
-	if p.anyHeader {
-		for k, h := range list {
-			if h != "authorization" {
-				v.add(field, listIndex[k], h, corserr.Duplicate, "\"*\" already allows every header but Authorization")
+	if redundant := len(list); p.anyHeader && (redundant > 1 || redundant == 1 && !p.authorization) {
+		// Every listed name but Authorization is redundant: name each at
+		// its first listing, in one pass.
+		reported := make(map[string]bool, len(list))
+		for i, h := range cfg.AllowHeaders {
+			if h == "*" || !httplex.IsToken(h) {
+				continue
+			}
+			lower := httplex.ToLower(h)
+			if _, ok := p.headers[lower]; ok && lower != "authorization" && !reported[lower] {
+				reported[lower] = true
+				v.add(field, i, lower, corserr.Duplicate, "\"*\" already allows every header but Authorization")
 			}
 		}
+	}
+	if p.anyHeader {
 		p.acah = "*"
 		if p.authorization {
 			p.acah = "*,authorization"
