@@ -97,6 +97,9 @@ func read(opts *Options) (name string, src []byte, err error) {
 	return opts.File, src, err
 }
 
+// writeText prints the diagnostics as policyfile.FormatDiagnostics does
+// (the first policyfile.MaxPrinted, then a count of the rest), and a
+// summary that counts them all.
 func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.Diagnostic) error {
 	nerrs, nwarns := 0, 0
 	for _, d := range diags {
@@ -105,7 +108,9 @@ func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.
 		} else {
 			nerrs++
 		}
-		if _, err := fmt.Fprintln(w, d); err != nil {
+	}
+	if len(diags) > 0 {
+		if _, err := fmt.Fprintln(w, policyfile.FormatDiagnostics(diags)); err != nil {
 			return err
 		}
 	}

@@ -91,3 +91,55 @@ func (endless) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// The warnings of cors.Validate reach lint with their position: a response
+// header among allow_headers, a request header among expose_headers.
+func TestRun_headersOnTheWrongSide(t *testing.T) {
+	t.Parallel()
+	var stdout bytes.Buffer
+	src := "policies:\n  - name: a\n    allow_origins: [https://app.example.com]\n" +
+		"    allow_headers: [Content-Type, Access-Control-Allow-Origin]\n" +
+		"    expose_headers: [Access-Control-Request-Method]\n"
+	ios := cmdutil.IO{In: strings.NewReader(src), Out: &stdout}
+	if err := lint.Run(context.Background(), &lint.Options{IO: ios, File: "-"}); err != nil {
+		t.Fatalf("got error %v; want none (warnings only)", err)
+	}
+	got := stdout.String()
+	for _, want := range []string{
+		`<stdin>:4:35: warning: policies[0].allow_headers[1]: cors: ineffective value "Access-Control-Allow-Origin": a CORS response header`,
+		`<stdin>:5:22: warning: policies[0].expose_headers[0]: cors: ineffective value "Access-Control-Request-Method": a request header`,
+		"<stdin>: ok, 1 policy, 2 warnings\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q; got\n%s", want, got)
+		}
+	}
+}
+
+// Lint prints the first policyfile.MaxPrinted diagnostics and counts the
+// rest; the summary counts them all.
+func TestRun_capsDiagnostics(t *testing.T) {
+	t.Parallel()
+	var src strings.Builder
+	src.WriteString("policies:\n  - name: a\n    allow_origins:\n")
+	for i := range 1000 {
+		src.WriteString("      - https://" + strings.Repeat("x", i%50+1) + ".example/" + "\n")
+	}
+	var stdout bytes.Buffer
+	ios := cmdutil.IO{In: strings.NewReader(src.String()), Out: &stdout}
+	err := lint.Run(context.Background(), &lint.Options{IO: ios, File: "-"})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitFail {
+		t.Fatalf("got error %v; want exit code %d", err, cmdutil.ExitFail)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(lines) != 102 {
+		t.Fatalf("got %d lines; want 100 diagnostics, a count and a summary:\n%.500s", len(lines), stdout.String())
+	}
+	if want := "... and 900 more (900 errors, 0 warnings)"; lines[100] != want {
+		t.Errorf("line 101: got %q; want %q", lines[100], want)
+	}
+	if want := "<stdin>: 1000 errors"; lines[101] != want {
+		t.Errorf("summary: got %q; want %q", lines[101], want)
+	}
+}
