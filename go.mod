@@ -8,6 +8,8 @@ require (
 	golang.org/x/net v0.58.0
 )
 
+require github.com/goccy/go-yaml v1.19.2
+
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect

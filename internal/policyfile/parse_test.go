@@ -204,19 +204,19 @@ var parseCases = []parseCase{
 	}, {
 		desc: "syntax error",
 		src:  "policies: [\n",
-		want: []string{`p.yaml:1: yaml: did not find expected node content`},
+		want: []string{`p.yaml:1:11: policies: yaml: did not find expected node content`},
 	}, {
 		desc: "unquoted star is an alias",
 		src:  "policies:\n  - name: a\n    allow_origins: [*]\n",
-		want: []string{`p.yaml:3: yaml: did not find expected alphabetic or numeric character`},
+		want: []string{`p.yaml:3:22: policies[0].allow_origins: yaml: did not find expected alphabetic or numeric character`},
 	}, {
 		desc: "control character",
 		src:  "policies:\n  - name: a\x01\n",
-		want: []string{`p.yaml:2:12: yaml: control characters are not allowed`},
+		want: []string{`p.yaml:2:12: policies[0].name: yaml: control characters are not allowed`},
 	}, {
 		desc: "invalid UTF-8",
 		src:  "policies:\n  - name: \xff\n",
-		want: []string{`p.yaml:2:11: yaml: invalid leading UTF-8 octet`},
+		want: []string{`p.yaml:2:11: policies[0].name: yaml: invalid leading UTF-8 octet`},
 	}, {
 		desc: "aliases and merge keys",
 		src: lines(

@@ -128,7 +128,8 @@ func startError(opts *Options, err error) error {
 	case errors.As(err, &perr):
 		fmt.Fprintln(opts.IO.ErrOut, perr) // at most policyfile.MaxPrinted diagnostics
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("invalid policy file %q", opts.Config)}
-	case errors.As(err, &pathErr):
+	case errors.As(err, &pathErr) && pathErr.Path == opts.Config:
+		// The policy file itself; TLS files are named by the error.
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading the policy file: %w", err)}
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.Config, err)}
