@@ -61,7 +61,9 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		},
 		RunE: func(*cobra.Command, []string) error { return nil }, // unreachable: Args always fails
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = readVersion().String() // --version
+	root.SetVersionTemplate("crossgate {{.Version}}\n")
+	root.InitDefaultVersionFlag() // now, for docs/cli/
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
@@ -74,6 +76,12 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		proxy.NewCmdProxy(ios, nil),
 		check.NewCmdCheck(ios, nil),
 		audit.NewCmdAudit(ios, nil),
+		newCmdVersion(ios),
 	)
+	// cobra adds "completion" when it executes; adding it now lets the
+	// reference in docs/cli/ show it too.
+	root.InitDefaultCompletionCmd()
+	fixCompletionCmd(root)
+	registerCompletions(root)
 	return root
 }
