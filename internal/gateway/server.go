@@ -57,6 +57,7 @@ type Server struct {
 	logw        *bufferedWriter // nil when the caller gave a Logger
 	ready       atomic.Bool
 	reloads     chan struct{}
+	page        adminPage // the admin page's state (admin.go)
 }
 
 // NewServer loads the policy file and builds the gateway. The error is a
@@ -97,6 +98,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		}
 		return nil, err
 	}
+	s.page.noteReload("start", nil)
 	return s, nil
 }
 
@@ -178,6 +180,7 @@ func (s *Server) Listen() error {
 			}
 			w.Write([]byte("ready\n"))
 		})
+		s.mountAdmin(mux)
 		s.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	}
 	return nil
@@ -418,6 +421,7 @@ func (s *Server) reload(cause string, force bool) {
 			}
 		}
 		s.log.Error("reload refused: the policies in force stay", "config", path, "cause", cause, "error", err.Error())
+		s.page.noteReload(cause, err)
 	}
 	if err != nil {
 		refuse(err)
@@ -449,6 +453,7 @@ func (s *Server) reload(cause string, force bool) {
 	s.lastSum = sum
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	s.metrics.configOK.Set(1)
+	s.page.noteReload(cause, nil)
 	attrs := []any{"config", path, "cause", cause, "policies", len(f.Policies)}
 	for _, w := range f.Warnings {
 		s.log.Warn("policy file problem", "diagnostic", w.String())
