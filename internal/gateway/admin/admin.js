@@ -77,6 +77,7 @@
       cell(tr, r.reason, "reason");
       cell(tr, el("code", r.explain, "explain"));
     });
+    document.getElementById("refusal-count").textContent = String(st.refusals.length);
     document.getElementById("updated").textContent = "updated " + new Date().toISOString().slice(11, 19);
   }
 
