@@ -22,7 +22,9 @@ type schemaKey struct {
 // A Go duration as time.ParseDuration reads it: "90s", "1h30m", "1.5h".
 const durationPattern = `^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h))*$`
 
-func sString(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+func sString(desc string) map[string]any {
+	return map[string]any{"type": "string", "description": desc}
+}
 
 func sBool(desc string) map[string]any { return map[string]any{"type": "boolean", "description": desc} }
 
