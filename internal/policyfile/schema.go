@@ -65,7 +65,7 @@ var policySchema = []schemaKey{
 	{"max_age", map[string]any{
 		"oneOf": []any{
 			map[string]any{"const": 0},
-			map[string]any{"type": "string", "pattern": durationPattern},
+			map[string]any{"type": "string", "pattern": `^0$|` + durationPattern},
 		},
 		"description": `How long browsers cache a successful preflight: a duration ("2h") in whole seconds, at most 24h, or 0 for "do not cache". Absent: no header.`,
 	}},

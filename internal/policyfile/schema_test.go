@@ -130,6 +130,10 @@ const everyKey = `policies:
   - name: public
     allow_origins: ["*"]
     max_age: 0
+  - name: nocache
+    match: { paths: [/nocache/] }
+    allow_origins: ["*"]
+    max_age: "0"
     upstream: echo
 proxy:
   listen: 127.0.0.1:8080
@@ -181,6 +185,7 @@ func TestSchema_refuses(t *testing.T) {
 		"origins not a list":   "policies:\n  - name: app\n    allow_origins: https://app.example.com\n",
 		"max_age as seconds":   ok + "    max_age: 600\n",
 		"max_age not duration": ok + "    max_age: ten minutes\n",
+		"max_age negative":     ok + "    max_age: -1m\n",
 		"preflight_status 302": ok + "    preflight_status: 302\n",
 		"path without slash":   ok + "    match: {paths: [api]}\n",
 		"host with port":       ok + "    match: {hosts: [\"api.example.com:8080\"]}\n",
