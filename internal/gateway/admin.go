@@ -164,7 +164,7 @@ func (s *Server) AdminState() AdminState {
 		st.Policies = append(st.Policies, ap)
 	}
 	st.Counters = countersByPolicy(s.reg)
-	for _, rf := range s.gw.refused.recent(0) {
+	for _, rf := range s.gw.recent.recent(0) {
 		u := rf.Scheme + "://" + rf.Host + rf.Path
 		st.Refusals = append(st.Refusals, AdminRefusal{Refusal: rf, URL: u, Explain: explainCommand(st.Config, rf, u)})
 	}

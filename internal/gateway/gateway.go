@@ -28,7 +28,7 @@ type Gateway struct {
 	log     *slog.Logger
 	metrics *Metrics
 	cur     atomic.Pointer[state]
-	refused *ring // the most recent refused requests, for the admin page
+	recent  *ring // the most recent refused requests, for the admin page
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -38,7 +38,7 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{log: logger, metrics: m.get(), refused: newRing()}
+	g := &Gateway{log: logger, metrics: m.get(), recent: newRing()}
 	if err := g.Load(f, s); err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rt.counters.count(*d)
 		if !d.Allowed && d.Kind != cors.KindNotCORS {
-			g.refused.record(r, path, rt.name, d)
+			g.recent.record(r, path, rt.name, d)
 		}
 		if st.accessLog {
 			g.accessLog(r, path, rt, d, rec, time.Since(start))
