@@ -118,6 +118,19 @@ type Config struct {
 	// other than loopback ones together with AllowCredentials: any network
 	// attacker can then act as that origin and read credentialed responses.
 	DangerouslyAllowInsecureOriginsWithCredentials bool
+
+	// ProtectWrites refuses, with 403 and before the handler runs, a
+	// request with an unsafe method (not GET, HEAD or OPTIONS) that a
+	// browser sent from an origin AllowOrigins does not allow: the simple
+	// cross-origin POST (a form, fetch with text/plain) that CORS lets
+	// through to the handler. Cross-origin is decided as
+	// net/http.CrossOriginProtection decides it; see protect.go.
+	ProtectWrites bool
+
+	// WebSocketAllowNoOrigin lets [Middleware.CheckWebSocket] accept a
+	// WebSocket handshake without an Origin header: browsers always send
+	// one, so such a client is not a browser page.
+	WebSocketAllowNoOrigin bool
 }
 
 // policy is a Config compiled for the request path. It is immutable.
@@ -142,7 +155,8 @@ type policy struct {
 	acac, acam, acah, aceh, acma string
 	pna                          bool
 	status                       int
-	varyPreflight                varySet
+
+	protection // ProtectWrites and the WebSocket origin check (protect.go)
 }
 
 // maxACRHWildcard bounds the Access-Control-Request-Headers that a policy
@@ -178,6 +192,7 @@ func compile(cfg Config) (*policy, []*corserr.Error, error) {
 	p.compileHeaders(v, &cfg)
 	p.compileExpose(v, &cfg)
 	p.compileScalars(v, &cfg)
+	p.compileProtection(v, &cfg)
 	var warns []*corserr.Error
 	for _, w := range v.warns {
 		warns = append(warns, w.(*corserr.Error))
@@ -460,15 +475,6 @@ func (p *policy) compileScalars(v *validator, cfg *Config) {
 		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	p.pna = cfg.AllowPrivateNetwork
-	// A preflight's answer depends on the method and headers asked for,
-	// and on the origin unless every origin is allowed.
-	p.varyPreflight = varyACRM | varyACRH
-	if !p.anyOrigin {
-		p.varyPreflight |= varyOrigin
-	}
-	if p.pna {
-		p.varyPreflight |= varyACRPN
-	}
 	switch s := cfg.PreflightStatus; {
 	case s == 0:
 		p.status = http.StatusNoContent
@@ -502,5 +508,8 @@ func cloneConfig(c *Config) Config {
 
 		DangerouslyAllowPublicSuffixPatterns:           c.DangerouslyAllowPublicSuffixPatterns,
 		DangerouslyAllowInsecureOriginsWithCredentials: c.DangerouslyAllowInsecureOriginsWithCredentials,
+
+		ProtectWrites:          c.ProtectWrites,
+		WebSocketAllowNoOrigin: c.WebSocketAllowNoOrigin,
 	}
 }

@@ -143,7 +143,12 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 	if len(acao) > 0 && !(len(acao) == 1 && (acao[0] == p.Origin || validAllowOrigin(acao[0]))) && a.first("invalid-acao", 0) {
 		a.add(r, InvalidAllowOrigin, r.level, fmt.Sprintf("Access-Control-Allow-Origin is %s; browsers want one value: \"*\" or one origin", quoteAll(acao)))
 	}
-	if len(acao) == 1 && acao[0] == p.Origin && !varies(h) && a.first("vary", 0) {
+	// Only actual responses need Vary: Origin. A preflight response is not
+	// stored by caches unless told to (OPTIONS is not cacheable, RFC 9110
+	// §9.3.7), and the browser's preflight cache is keyed by origin and URL,
+	// never by Vary (Fetch, "CORS-preflight cache"); the per-header case of
+	// preflights is vary-preflight-missing's.
+	if p.Kind != Preflight && len(acao) == 1 && acao[0] == p.Origin && !varies(h) && a.first("vary", 0) {
 		a.add(r, VaryOriginMissing, r.level, fmt.Sprintf("Access-Control-Allow-Origin echoes the Origin %s but Vary is %q", p.Origin, strings.Join(h.Values("Vary"), ", ")))
 	}
 	if p.Kind != Preflight || !intent {

@@ -11,6 +11,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cli/dev"
 	"github.com/crossgate/crossgate/internal/cli/explain"
 	"github.com/crossgate/crossgate/internal/cli/lint"
 	"github.com/crossgate/crossgate/internal/cli/proxy"
@@ -76,6 +77,7 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		proxy.NewCmdProxy(ios, nil),
 		check.NewCmdCheck(ios, nil),
 		audit.NewCmdAudit(ios, nil),
+		dev.NewCmdDev(ios, nil),
 		newCmdVersion(ios),
 	)
 	// cobra adds "completion" when it executes; adding it now lets the

@@ -47,6 +47,7 @@ var flagValues = map[string]map[string][]string{
 // completed with file names.
 var fileFlags = map[string]map[string][]string{
 	"crossgate audit":   {"policy": {"yaml", "yml"}, "targets": nil},
+	"crossgate dev":     {"write-policy": {"yaml", "yml"}},
 	"crossgate explain": {"config": {"yaml", "yml"}},
 	"crossgate proxy":   {"config": {"yaml", "yml"}},
 }

@@ -48,7 +48,9 @@ type ReloadStatus struct {
 func (p *adminPage) noteReload(cause string, err error) {
 	st := ReloadStatus{Time: time.Now().UTC(), Cause: cause, Result: "ok"}
 	if err != nil {
-		st.Result, st.Error = "refused", err.Error()
+		// A hostile file can have thousands of problems: the page shows
+		// the first 64 KiB of them.
+		st.Result, st.Error = "refused", clip(err.Error(), 64<<10)
 	}
 	p.mu.Lock()
 	p.last = st

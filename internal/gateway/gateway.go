@@ -58,8 +58,17 @@ func (g *Gateway) Load(f *policyfile.File, s Settings) error {
 	g.cur.Store(st)
 	if old != nil {
 		g.metrics.forget(old.series(), st.series())
+		if old.transport != st.transport {
+			old.transport.retire()
+		}
 	}
 	return nil
+}
+
+// Close closes the idle connections to the upstreams. The gateway can
+// still serve afterwards: it then opens new ones.
+func (g *Gateway) Close() {
+	g.cur.Load().transport.closeIdle()
 }
 
 // series returns the (policy, upstream) pairs of the state's routes.
@@ -82,8 +91,7 @@ type state struct {
 	routes    map[*policyfile.Policy]*route
 	none      *route // for the requests that no policy matches
 	accessLog bool
-	transport *http.Transport
-	timeout   time.Duration // the transport's upstream timeout
+	transport *sharedTransport
 }
 
 // route is how the requests of one policy are served.
@@ -104,14 +112,14 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 		file:      f,
 		routes:    make(map[*policyfile.Policy]*route, len(f.Policies)),
 		accessLog: s.AccessLog,
-		timeout:   s.UpstreamTimeout,
 	}
 	// Keep the connections to the upstreams across reloads when the
-	// transport's settings do not change.
-	if old != nil && old.timeout == s.UpstreamTimeout {
+	// transport's settings do not change. Otherwise Load retires the old
+	// transport, which closes its connections once no request uses them.
+	if old != nil && old.transport.timeout == s.UpstreamTimeout {
 		st.transport = old.transport
 	} else {
-		st.transport = newTransport(s.UpstreamTimeout)
+		st.transport = newSharedTransport(s.UpstreamTimeout)
 	}
 	var missing []string
 	upstreams := make(map[string]*upstream)
@@ -132,7 +140,7 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 		}
 		up := upstreams[rt.upstream]
 		if up == nil {
-			up = newUpstream(rt.upstream, st.transport)
+			up = newUpstream(rt.upstream, st.transport.Transport)
 			upstreams[rt.upstream] = up
 		}
 		rt.counters = g.metrics.route(rt.name, rt.upstream)
@@ -203,8 +211,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rt.counters.count(*d)
-		if !d.Allowed && d.Kind != cors.KindNotCORS {
-			g.recent.record(r, path, rt.name, d)
+		if !d.Allowed && d.Kind != cors.KindNotCORS || rec.refusal != "" {
+			g.recent.record(r, path, rt.name, d, rec.refusal)
 		}
 		if st.accessLog {
 			g.accessLog(r, path, rt, d, rec, time.Since(start))
@@ -228,6 +236,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "" || path[0] != '/':
 		rec.err = errors.New("request target is not a path")
 		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
+	case g.refused(rec, rt, r):
+		// protect_writes, or a WebSocket handshake from an origin the
+		// policy does not allow: answered with 403, never forwarded.
 	case rt.proxy == nil:
 		// Only the requests that no policy matches can lack an upstream
 		// (build refuses a policy without one): there is no route.
@@ -237,8 +248,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if path != r.URL.EscapedPath() {
 			r = withPath(r, path)
 		}
-		rt.proxy.ServeHTTP(rec, r)
+		forward(st.transport, rt.proxy, rec, r)
 	}
+}
+
+// forward has p serve r, counted as a user of t for as long as it runs
+// (the proxy may abort the response with a panic).
+func forward(t *sharedTransport, p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
+	t.acquire()
+	defer t.release()
+	p.ServeHTTP(w, r)
 }
 
 // withPath returns a shallow copy of r whose URL has the escaped path p.
@@ -312,6 +331,12 @@ func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Dec
 	}
 	if d.Detail != "" {
 		attrs = append(attrs, slog.String("cors_detail", truncate(d.Detail, 256)))
+	}
+	if up := r.Header.Get("Upgrade"); up != "" && isUpgrade(r) {
+		attrs = append(attrs, slog.String("upgrade", truncate(up, 64)))
+	}
+	if rec.refusal != "" {
+		attrs = append(attrs, slog.String("refused", rec.refusal))
 	}
 	level := slog.LevelInfo
 	if rec.err != nil {

@@ -22,6 +22,7 @@ type recorder struct {
 	bytes      int64
 	err        error
 	clientGone bool
+	refusal    string // why the gateway refused the request (protect.go), or ""
 }
 
 func (w *recorder) Header() http.Header { return w.rw.Header() }

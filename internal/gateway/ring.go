@@ -20,7 +20,7 @@ type Refusal struct {
 	Time      time.Time `json:"time"`
 	Policy    string    `json:"policy"` // "" when no policy matched
 	Kind      string    `json:"kind"`   // actual or preflight
-	Reason    string    `json:"reason"` // a cors.Reason string
+	Reason    string    `json:"reason"` // a cors.Reason string, or the gateway's refusal (cross-origin-write, websocket-...)
 	Method    string    `json:"method"`
 	Scheme    string    `json:"scheme"`
 	Host      string    `json:"host"`
@@ -64,6 +64,7 @@ type slot struct {
 	policy string
 	kind   cors.Kind
 	reason cors.Reason
+	refuse string // the gateway's own refusal (protect.go), or ""
 	tls    bool
 	cut    bool
 	n      [nFields]uint16
@@ -92,9 +93,11 @@ type ring struct {
 
 func newRing() *ring { return &ring{next: 1} }
 
-// record keeps r, refused under the policy named policy with decision d;
-// path is the escaped path the gateway matched.
-func (g *ring) record(r *http.Request, path, policy string, d *cors.Decision) {
+// record keeps r, refused under the policy named policy with decision d,
+// or by the gateway itself for the reason refusal (one of protect.go's
+// constant strings) when it is not ""; path is the escaped path the
+// gateway matched.
+func (g *ring) record(r *http.Request, path, policy string, d *cors.Decision, refusal string) {
 	if g == nil {
 		return
 	}
@@ -107,7 +110,7 @@ func (g *ring) record(r *http.Request, path, policy string, d *cors.Decision) {
 	now := time.Now().UnixNano()
 	g.mu.Lock()
 	s := &g.slots[(g.next-1)%RingSize]
-	s.seq, s.at, s.policy, s.kind, s.reason, s.tls = g.next, now, policy, d.Kind, d.Reason, r.TLS != nil
+	s.seq, s.at, s.policy, s.kind, s.reason, s.refuse, s.tls = g.next, now, policy, d.Kind, d.Reason, refusal, r.TLS != nil
 	cut := s.set(fMethod, r.Method)
 	cut = s.set(fHost, r.Host) || cut
 	cut = s.set(fPath, path) || cut
@@ -153,6 +156,9 @@ func (g *ring) recent(after uint64) []Refusal {
 		}
 		if s.tls {
 			rf.Scheme = "https"
+		}
+		if s.refuse != "" {
+			rf.Reason = s.refuse
 		}
 		out = append(out, rf)
 	}

@@ -33,7 +33,7 @@ func TestRing_bounded(t *testing.T) {
 	const n = RingSize + 10
 	for i := 1; i <= n; i++ {
 		r := refusedRequest(i)
-		g.record(r, r.URL.Path, "app", d)
+		g.record(r, r.URL.Path, "app", d, "")
 	}
 	got := g.recent(0)
 	if len(got) != RingSize {
@@ -59,14 +59,14 @@ func TestRing_truncates(t *testing.T) {
 	r := refusedRequest(0)
 	long := "https://" + strings.Repeat("a", 100_000) + ".example"
 	r.Header.Set("Origin", long)
-	g.record(r, "/x", "", &cors.Decision{Kind: cors.KindActual, Reason: cors.ReasonOriginNotAllowed})
+	g.record(r, "/x", "", &cors.Decision{Kind: cors.KindActual, Reason: cors.ReasonOriginNotAllowed}, "")
 	rf := g.recent(0)[0]
 	if rf.Origin != long[:fieldSize[fOrigin]] || !rf.Truncated {
 		t.Errorf("got origin of %d bytes, truncated %v; want %d bytes, truncated", len(rf.Origin), rf.Truncated, fieldSize[fOrigin])
 	}
-	g.record(refusedRequest(1), "/x", "", &cors.Decision{Kind: cors.KindActual})
-	if g.recent(0)[0].Truncated {
-		t.Error("a short refusal after a long one is marked truncated")
+	g.record(refusedRequest(1), "/x", "", &cors.Decision{Kind: cors.KindActual}, "websocket-no-origin")
+	if rf := g.recent(0)[0]; rf.Truncated || rf.Reason != "websocket-no-origin" {
+		t.Errorf("got %+v; want reason websocket-no-origin, not truncated", rf)
 	}
 }
 
@@ -75,7 +75,7 @@ func TestRing_recordAllocs(t *testing.T) {
 	g := newRing()
 	r := refusedRequest(1)
 	d := &cors.Decision{Kind: cors.KindPreflight, Reason: cors.ReasonMethodNotAllowed}
-	if n := testing.AllocsPerRun(1000, func() { g.record(r, "/v1/x", "app", d) }); n != 0 {
+	if n := testing.AllocsPerRun(1000, func() { g.record(r, "/v1/x", "app", d, "") }); n != 0 {
 		t.Errorf("record: %v allocations; want 0", n)
 	}
 }
@@ -86,7 +86,7 @@ func BenchmarkRingRecord(b *testing.B) {
 	d := &cors.Decision{Kind: cors.KindPreflight, Reason: cors.ReasonMethodNotAllowed}
 	b.ReportAllocs()
 	for b.Loop() {
-		g.record(r, "/v1/x", "app", d)
+		g.record(r, "/v1/x", "app", d, "")
 	}
 }
 

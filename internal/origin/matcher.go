@@ -9,6 +9,14 @@ import "strings"
 // for concurrent use.
 type Matcher struct {
 	exact map[string]int // serialized origins, matched byte for byte
+	// few holds the exact origins when there are at most maxFew of them:
+	// comparing a handful of strings, most of which differ in length, is
+	// cheaper than hashing the request's origin.
+	few []string
+	// lens has bit n set when some exact origin is n bytes long (n < 256),
+	// and bit 255 for all longer ones: most origins that are not listed
+	// are refused without hashing them.
+	lens [4]uint64
 	// byHost indexes the wildcard patterns by host: for a port wildcard the
 	// host itself, for a subdomain pattern the parent domain.
 	byHost map[string][]Pattern
@@ -53,14 +61,37 @@ func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
 			m.anyPort = true
 		}
 	}
+	if len(m.exact) <= maxFew {
+		m.few = make([]string, 0, len(m.exact))
+		for o := range m.exact {
+			m.few = append(m.few, o)
+		}
+		return m
+	}
+	for o := range m.exact {
+		n := min(len(o), 255)
+		m.lens[n/64] |= 1 << (n % 64)
+	}
 	return m
 }
+
+// maxFew is the most exact origins a Matcher compares one by one rather
+// than look up in its map.
+const maxFew = 8
 
 // Match reports whether origin, the raw value of an Origin header, is in
 // the set. A malformed origin is in no set.
 func (m *Matcher) Match(origin string) bool {
-	if _, ok := m.exact[origin]; ok {
-		return true
+	if m.few != nil || len(m.exact) == 0 {
+		for _, o := range m.few {
+			if o == origin {
+				return true
+			}
+		}
+	} else if n := min(len(origin), 255); m.lens[n/64]&(1<<(n%64)) != 0 {
+		if _, ok := m.exact[origin]; ok {
+			return true
+		}
 	}
 	if len(m.byHost) == 0 {
 		return false

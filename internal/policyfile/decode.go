@@ -23,7 +23,7 @@ var (
 		"name", "match", "allow_origins", "allow_credentials", "allow_methods",
 		"allow_headers", "expose_headers", "max_age", "allow_private_network", "preflight_status",
 		"dangerously_allow_public_suffix_patterns", "dangerously_allow_insecure_origins_with_credentials",
-		"upstream", "keep_upstream_cors",
+		"upstream", "keep_upstream_cors", "protect_writes", "websocket_allow_no_origin",
 	}
 	matchKeys = []string{"hosts", "paths"}
 )
@@ -252,6 +252,10 @@ func (d *decoder) policy(n *yaml.Node, path string) *rawPolicy {
 			rp.upstream = d.upstream(v, p)
 		case "keep_upstream_cors":
 			rp.keepCORS = d.boolean(v, p)
+		case "protect_writes":
+			rp.cfg.ProtectWrites = d.boolean(v, p)
+		case "websocket_allow_no_origin":
+			rp.cfg.WebSocketAllowNoOrigin = d.boolean(v, p)
 		}
 		f.bad = d.nerrs > errs
 	})

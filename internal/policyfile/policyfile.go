@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,11 +124,11 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// Load reads and parses the policy file at name. An error reading the file
-// is returned as is (an *fs.PathError); a file that is not a valid policy
-// file gives an *Error.
+// Load reads (with [ReadFile], so at most [MaxFileSize]) and parses the
+// policy file at name. An error reading the file is returned as is (an
+// *fs.PathError); a file that is not a valid policy file gives an *Error.
 func Load(name string) (*File, error) {
-	src, err := os.ReadFile(name)
+	src, err := ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +202,9 @@ var fieldKeys = map[string]string{
 	"MaxAge":              "max_age",
 	"AllowPrivateNetwork": "allow_private_network",
 	"PreflightStatus":     "preflight_status",
+	"ProtectWrites":       "protect_writes",
+
+	"WebSocketAllowNoOrigin": "websocket_allow_no_origin",
 
 	"DangerouslyAllowPublicSuffixPatterns":           "dangerously_allow_public_suffix_patterns",
 	"DangerouslyAllowInsecureOriginsWithCredentials": "dangerously_allow_insecure_origins_with_credentials",

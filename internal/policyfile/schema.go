@@ -75,6 +75,8 @@ var policySchema = []schemaKey{
 	{"dangerously_allow_insecure_origins_with_credentials", sBool("Allow http:// origins with credentials: any network attacker can then read credentialed responses.")},
 	{"upstream", upstreamSchema},
 	{"keep_upstream_cors", sBool("An upstream response that carries Access-Control-* headers keeps them instead of the policy's.")},
+	{"protect_writes", sBool("Refuse with 403, before the handler or upstream, requests with a method other than GET, HEAD, OPTIONS that a browser sends from an origin allow_origins does not allow.")},
+	{"websocket_allow_no_origin", sBool("crossgate proxy: WebSocket handshakes without Origin (non-browser clients) may connect; default false: they get 403.")},
 }
 
 var matchSchema = []schemaKey{

@@ -127,6 +127,8 @@ const everyKey = `policies:
     dangerously_allow_insecure_origins_with_credentials: false
     upstream: http://127.0.0.1:9000/base
     keep_upstream_cors: true
+    protect_writes: true
+    websocket_allow_no_origin: true
   - name: public
     allow_origins: ["*"]
     max_age: 0

@@ -181,18 +181,23 @@ func isTerminal(w any) bool {
 // a *cmdutil.ExitError with ExitFail when the request is blocked, and with
 // ExitUsage for a network error.
 func Run(ctx context.Context, opts *Options) error {
-	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine}
+	rec := &refusalRecorder{base: opts.Transport} // sideeffect.go
+	c := &fetch.Client{Transport: rec, Engine: opts.Engine}
 	res, err := c.Do(ctx, opts.Request)
 	var netErr *fetch.NetworkError
 	if err != nil && (res == nil || !errors.As(err, &netErr)) {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
+	code, effect := sideEffect(opts.Request, res, rec.refused())
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
+		err = enc.Encode(struct {
+			*fetch.Result
+			SideEffect string `json:"side_effect,omitempty"`
+		}{res, code})
 	} else {
-		err = writeText(opts.IO.Out, opts, res)
+		err = writeText(opts.IO.Out, opts, res, effect)
 	}
 	switch {
 	case err != nil:

@@ -24,7 +24,7 @@ const (
 
 // writeText prints res for a person: the steps, then one labelled line
 // per fact.
-func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
+func writeText(w io.Writer, opts *Options, res *fetch.Result, effect string) error {
 	var b strings.Builder
 	paint := func(color, s string) string {
 		if !opts.Color {
@@ -90,6 +90,9 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 			ff += ": " + res.FirefoxMessage
 		}
 		line("firefox", ff)
+	}
+	if effect != "" {
+		line("server", effect)
 	}
 	if res.Fix != "" {
 		line("fix", res.Fix)

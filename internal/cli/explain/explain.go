@@ -177,5 +177,6 @@ func explain(ctx context.Context, f *policyfile.File, opts *Options) (*result, e
 	}
 	res.Decision = d
 	res.Allowed = d.Allowed
+	res.WriteRefused, res.Write = writeVerdict(p, r, d) // write.go
 	return res, nil
 }

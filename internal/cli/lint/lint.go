@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/policyfile"
@@ -88,13 +87,13 @@ func Run(_ context.Context, opts *Options) error {
 
 func read(opts *Options) (name string, src []byte, err error) {
 	if opts.File == "-" {
-		src, err = io.ReadAll(opts.IO.In)
+		src, err = policyfile.Read("<stdin>", opts.IO.In)
 		if err != nil {
 			return "", nil, fmt.Errorf("reading standard input: %w", err)
 		}
 		return "<stdin>", src, nil
 	}
-	src, err = os.ReadFile(opts.File)
+	src, err = policyfile.ReadFile(opts.File)
 	return opts.File, src, err
 }
 

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/lint"
+	"github.com/crossgate/crossgate/internal/policyfile"
 )
 
 func TestNewCmdLint(t *testing.T) {
@@ -58,4 +61,33 @@ func TestRun_stdin(t *testing.T) {
 	if got := stdout.String(); got != want {
 		t.Errorf("got output\n%s\nwant\n%s", got, want)
 	}
+}
+
+// An endless standard input (yes | crossgate lint -) and a device that
+// never ends are refused at the size limit, with exit code 2.
+func TestRun_tooLarge(t *testing.T) {
+	t.Parallel()
+	files := []string{"-"}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		files = append(files, "/dev/zero")
+	}
+	for _, file := range files {
+		var stdout bytes.Buffer
+		yes := io.MultiReader(strings.NewReader("policies: []\n"), endless{})
+		ios := cmdutil.IO{In: yes, Out: &stdout}
+		err := lint.Run(context.Background(), &lint.Options{IO: ios, File: file})
+		var exit *cmdutil.ExitError
+		if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage || !errors.Is(err, policyfile.ErrTooLarge) {
+			t.Errorf("lint %s: got error %v; want exit code %d for a file too large", file, err, cmdutil.ExitUsage)
+		}
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = "y\n"[i%2]
+	}
+	return len(p), nil
 }

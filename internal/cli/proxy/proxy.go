@@ -120,13 +120,21 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
+// maxPrinted is how many of an invalid file's diagnostics are printed.
+const maxPrinted = 100
+
 // startError reports why the gateway could not start.
 func startError(opts *Options, err error) error {
 	var perr *policyfile.Error
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &perr):
-		for _, d := range perr.Diagnostics {
+		// As a refused reload logs them: the first 100, then a count.
+		for i, d := range perr.Diagnostics {
+			if i == maxPrinted {
+				fmt.Fprintf(opts.IO.ErrOut, "... and %d more problems\n", len(perr.Diagnostics)-i)
+				break
+			}
 			fmt.Fprintln(opts.IO.ErrOut, d)
 		}
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("invalid policy file %q", opts.Config)}
