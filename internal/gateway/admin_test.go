@@ -208,3 +208,27 @@ func TestAdmin_reload(t *testing.T) {
 		t.Errorf("after a valid file: policies %+v", st.Policies)
 	}
 }
+
+// The gateway's own refusals (protect_writes, WebSocket handshakes) are
+// listed with their reason.
+func TestAdmin_gatewayRefusals(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, adminPolicy+"    protect_writes: true\n", gateway.Overrides{Upstream: "echo"})
+	resp := g.do(request{method: "POST", path: "/api/orders", host: "api.example.com", origin: "https://evil.example"})
+	body(t, resp)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin POST: got %d; want 403", resp.StatusCode)
+	}
+	resp = g.do(request{path: "/api/feed", host: "api.example.com", header: map[string]string{
+		"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+	}})
+	body(t, resp)
+	st := adminState(t, g)
+	var reasons []string
+	for _, rf := range st.Refusals {
+		reasons = append(reasons, rf.Method+" "+rf.Reason)
+	}
+	if got := strings.Join(reasons, ", "); got != "GET websocket-no-origin, POST cross-origin-write" {
+		t.Errorf("got refusals %q; want GET websocket-no-origin, POST cross-origin-write", got)
+	}
+}
