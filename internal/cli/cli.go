@@ -62,7 +62,9 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		},
 		RunE: func(*cobra.Command, []string) error { return nil }, // unreachable: Args always fails
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = readVersion().String() // --version
+	root.SetVersionTemplate("crossgate {{.Version}}\n")
+	root.InitDefaultVersionFlag() // now, for docs/cli/
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
@@ -76,6 +78,12 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		check.NewCmdCheck(ios, nil),
 		audit.NewCmdAudit(ios, nil),
 		dev.NewCmdDev(ios, nil),
+		newCmdVersion(ios),
 	)
+	// cobra adds "completion" when it executes; adding it now lets the
+	// reference in docs/cli/ show it too.
+	root.InitDefaultCompletionCmd()
+	fixCompletionCmd(root)
+	registerCompletions(root)
 	return root
 }

@@ -28,6 +28,7 @@ type Gateway struct {
 	log     *slog.Logger
 	metrics *Metrics
 	cur     atomic.Pointer[state]
+	recent  *ring // the most recent refused requests, for the admin page
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -37,7 +38,7 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{log: logger, metrics: m.get()}
+	g := &Gateway{log: logger, metrics: m.get(), recent: newRing()}
 	if err := g.Load(f, s); err != nil {
 		return nil, err
 	}
@@ -210,6 +211,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rt.counters.count(*d)
+		if !d.Allowed && d.Kind != cors.KindNotCORS || rec.refusal != "" {
+			g.recent.record(r, path, rt.name, d, rec.refusal)
+		}
 		if st.accessLog {
 			g.accessLog(r, path, rt, d, rec, time.Since(start))
 		}

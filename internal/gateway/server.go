@@ -58,6 +58,7 @@ type Server struct {
 	ready       atomic.Bool
 	stopping    atomic.Bool // shutdown has started: a reload in progress is dropped
 	reloads     chan struct{}
+	page        adminPage // the admin page's state (admin.go)
 }
 
 // NewServer loads the policy file and builds the gateway. The error is a
@@ -98,6 +99,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		}
 		return nil, err
 	}
+	s.page.noteReload("start", nil)
 	return s, nil
 }
 
@@ -182,6 +184,7 @@ func (s *Server) Listen() error {
 			}
 			w.Write([]byte("ready\n"))
 		})
+		s.mountAdmin(mux)
 		s.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	}
 	return nil
@@ -424,6 +427,7 @@ func (s *Server) reload(cause string, force bool) {
 			msg = s.logDiagnostics(perr.Diagnostics)
 		}
 		s.log.Error("reload refused: the policies in force stay", "config", path, "cause", cause, "error", clip(msg, maxLogValue))
+		s.page.noteReload(cause, err)
 	}
 	if err != nil {
 		refuse(err)
@@ -456,6 +460,7 @@ func (s *Server) reload(cause string, force bool) {
 	s.lastSum = sum
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	s.metrics.configOK.Set(1)
+	s.page.noteReload(cause, nil)
 	attrs := []any{"config", path, "cause", cause, "policies", len(f.Policies)}
 	s.logDiagnostics(f.Warnings)
 	s.log.Info("reloaded", attrs...)
