@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/crossgate/crossgate/fetch"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
@@ -27,8 +28,14 @@ type Options struct {
 	// Color turns on ANSI colour in the text output; the command sets it
 	// when standard output is a terminal and NO_COLOR is not set.
 	Color bool
-	// Transport sends the requests; nil means http.DefaultTransport.
+	// Transport sends the requests; nil means fetch's default transport.
 	Transport http.RoundTripper
+	// Timeout bounds each request, preflight and redirects included, from
+	// the connection to the last byte of the body; 0 means no bound.
+	Timeout time.Duration
+	// Repeat is how many times the request is made, one after the other,
+	// with one preflight cache: 1 or more.
+	Repeat int
 }
 
 // NewCmdCheck returns the check command. runF, when not nil, runs instead
@@ -40,6 +47,7 @@ func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 		headers                             []string
 		bodyStream, xhr                     bool
 		pageScheme, space, targetSpace      string
+		mode                                string
 	)
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
@@ -77,6 +85,9 @@ verdicts.`,
 			if err := opts.check(args[0], method, origin, credentials, engine, headers, bodyStream, xhr, page); err != nil {
 				return err
 			}
+			if err := opts.checkMore(mode, xhr); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -94,7 +105,10 @@ verdicts.`,
 	fl.StringVar(&space, "address-space", "", "the page's IP address space (Local Network Access): public, local or loopback")
 	fl.StringVar(&targetSpace, "target-address-space", "", "the target's IP address space when its host does not tell it: public, local or loopback")
 	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
-	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	fl.StringVar(&mode, "mode", "cors", "the request mode: cors, no-cors or same-origin")
+	fl.IntVar(&opts.Repeat, "repeat", 1, "make the request N times in a row, with one preflight cache")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on a request after this long (connection, headers and body): net::ERR_TIMED_OUT")
+	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object (one per request with --repeat)")
 	_ = cmd.MarkFlagRequired("origin") // cannot fail: the flag exists
 	return cmd
 }
@@ -144,6 +158,27 @@ func (o *Options) check(rawURL, method, origin, credentials, engine string, head
 	return nil
 }
 
+// checkMore checks the flags that come after the request's own.
+func (o *Options) checkMore(mode string, xhr bool) error {
+	switch m := fetch.Mode(mode); m {
+	case fetch.CORS:
+	case fetch.NoCORS, fetch.SameOriginMode:
+		if xhr {
+			return cmdutil.Usagef("invalid --mode %q with --xhr: XMLHttpRequest always uses mode cors", mode)
+		}
+		o.Request.Mode = m
+	default:
+		return cmdutil.Usagef("invalid --mode %q: want cors, no-cors or same-origin", mode)
+	}
+	if o.Repeat < 1 {
+		return cmdutil.Usagef("invalid --repeat %d: want 1 or more", o.Repeat)
+	}
+	if o.Timeout < 0 {
+		return cmdutil.Usagef("invalid --timeout %s: want a positive duration, or 0 for none", o.Timeout)
+	}
+	return nil
+}
+
 // pageContext is the page's context as the flags give it.
 type pageContext struct {
 	scheme, space, targetSpace string
@@ -179,9 +214,45 @@ func isTerminal(w any) bool {
 
 // Run runs the request and prints what the browser makes of it. It returns
 // a *cmdutil.ExitError with ExitFail when the request is blocked, and with
-// ExitUsage for a network error.
+// ExitUsage for a network error. With Repeat above 1 it makes the request
+// that many times with one preflight cache, prints each result, and
+// returns the worst exit.
 func Run(ctx context.Context, opts *Options) error {
-	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine}
+	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine, Cache: &fetch.PreflightCache{}}
+	n := max(opts.Repeat, 1)
+	var worst *cmdutil.ExitError
+	for i := range n {
+		if n > 1 && !opts.JSON {
+			if i > 0 {
+				fmt.Fprintln(opts.IO.Out)
+			}
+			fmt.Fprintf(opts.IO.Out, "== request %d of %d\n", i+1, n)
+		}
+		err := runOnce(ctx, opts, c)
+		var exit *cmdutil.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			return err
+		}
+		if exit != nil && (worst == nil || exit.Code > worst.Code) {
+			worst = exit
+		}
+		if exit != nil && exit.Code == cmdutil.ExitUsage {
+			break
+		}
+	}
+	if worst == nil {
+		return nil
+	}
+	return worst
+}
+
+// runOnce makes the request once with c and prints the result.
+func runOnce(ctx context.Context, opts *Options, c *fetch.Client) error {
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
 	res, err := c.Do(ctx, opts.Request)
 	var netErr *fetch.NetworkError
 	if err != nil && (res == nil || !errors.As(err, &netErr)) {

@@ -55,7 +55,11 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 	if credentials == "" {
 		credentials = fetch.SameOrigin
 	}
-	fmt.Fprintf(&b, "%s %s %s from %s (credentials %s, %s)\n", api, method, req.URL, req.Origin, credentials, res.Engine)
+	mode := ""
+	if req.Mode != "" && req.Mode != fetch.CORS {
+		mode = "mode " + string(req.Mode) + ", "
+	}
+	fmt.Fprintf(&b, "%s %s %s from %s (%scredentials %s, %s)\n", api, method, req.URL, req.Origin, mode, credentials, res.Engine)
 	for i, s := range res.Steps {
 		fmt.Fprintf(&b, "\n%s %s %s\n", paint(bold, fmt.Sprintf("%d. %s", i+1, s.Kind)), s.Request.Method, s.Request.URL)
 		headers("   > ", s.Request.Header)
