@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossgate/crossgate/fetch"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/devtools"
 	"github.com/crossgate/crossgate/internal/httplex"
 	"github.com/spf13/cobra"
 )
@@ -33,6 +34,8 @@ type Options struct {
 	// Timeout bounds each request, preflight and redirects included, from
 	// the connection to the last byte of the body; 0 means no bound.
 	Timeout time.Duration
+	// Input is the request read from --curl or --fetch, nil without one.
+	Input *devtools.Script
 	// Repeat is how many times the request is made, one after the other,
 	// with one preflight cache: 1 or more.
 	Repeat int
@@ -48,6 +51,7 @@ func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 		bodyStream, xhr                     bool
 		pageScheme, space, targetSpace      string
 		mode                                string
+		in                                  input
 	)
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
@@ -79,14 +83,44 @@ verdicts.`,
 		Example: `  crossgate check https://api.example.com/v1/orders --origin https://app.example.com
   crossgate check https://api.example.com/v1/orders/42 --origin https://app.example.com \
     --method PUT -H 'Content-Type: application/json' --credentials include --json`,
-		Args: cmdutil.ExactArgs(1, "the request URL"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if in.given() {
+				if len(args) > 1 {
+					return cmdutil.Usagef("too many arguments: want at most the request URL, got %q", args)
+				}
+				return nil
+			}
+			return cmdutil.ExactArgs(1, "the request URL (or --curl, --fetch)")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			page := pageContext{scheme: pageScheme, space: space, targetSpace: targetSpace}
-			if err := opts.check(args[0], method, origin, credentials, engine, headers, bodyStream, xhr, page); err != nil {
+			rawURL := ""
+			if len(args) > 0 {
+				rawURL = args[0]
+			}
+			script, err := in.load(ios.In)
+			if err != nil {
+				return err
+			}
+			if script != nil {
+				opts.Input = script
+				f := flagValues{url: &rawURL, method: &method, origin: &origin, credentials: &credentials, mode: &mode, headers: &headers}
+				f.merge(cmd.Flags(), script)
+			}
+			if origin == "" {
+				if script != nil {
+					return cmdutil.Usagef("the copied request has no Origin header (a same-origin request?): give the page's origin with --origin")
+				}
+				return cmdutil.Usagef(`required flag(s) "origin" not set`)
+			}
+			if err := opts.check(rawURL, method, origin, credentials, engine, headers, bodyStream, xhr, page); err != nil {
 				return err
 			}
 			if err := opts.checkMore(mode, xhr); err != nil {
 				return err
+			}
+			if script != nil && !bodyStream && script.Request.Body != nil {
+				opts.Request.Body = script.Request.Body
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -95,7 +129,7 @@ verdicts.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&origin, "origin", "", "the origin of the page making the request (required)")
+	fl.StringVar(&origin, "origin", "", "the origin of the page making the request (required, unless the copied request has an Origin header)")
 	fl.StringVar(&method, "method", http.MethodGet, "the method, as the script writes it")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "a request header the script sets, as 'Name: value' (repeatable)")
 	fl.StringVar(&credentials, "credentials", string(fetch.SameOrigin), "the credentials mode: omit, same-origin or include")
@@ -109,7 +143,7 @@ verdicts.`,
 	fl.IntVar(&opts.Repeat, "repeat", 1, "make the request N times in a row, with one preflight cache")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on a request after this long (connection, headers and body): net::ERR_TIMED_OUT")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object (one per request with --repeat)")
-	_ = cmd.MarkFlagRequired("origin") // cannot fail: the flag exists
+	in.flags(fl)
 	return cmd
 }
 
@@ -219,6 +253,13 @@ func isTerminal(w any) bool {
 // returns the worst exit.
 func Run(ctx context.Context, opts *Options) error {
 	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine, Cache: &fetch.PreflightCache{}}
+	if opts.Input != nil && opts.Input.Cookie != "" {
+		jar, err := newStaticJar(opts.Request.URL, opts.Input.Cookie)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		c.Jar = jar
+	}
 	n := max(opts.Repeat, 1)
 	var worst *cmdutil.ExitError
 	for i := range n {
@@ -261,7 +302,7 @@ func runOnce(ctx context.Context, opts *Options, c *fetch.Client) error {
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
+		err = enc.Encode(newJSONResult(opts, res))
 	} else {
 		err = writeText(opts.IO.Out, opts, res)
 	}

@@ -60,6 +60,12 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 		mode = "mode " + string(req.Mode) + ", "
 	}
 	fmt.Fprintf(&b, "%s %s %s from %s (%scredentials %s, %s)\n", api, method, req.URL, req.Origin, mode, credentials, res.Engine)
+	if in := opts.Input; in != nil {
+		line("input", "a request copied as "+formatName(in.Format))
+		for _, n := range in.Notes {
+			line("input", n)
+		}
+	}
 	for i, s := range res.Steps {
 		fmt.Fprintf(&b, "\n%s %s %s\n", paint(bold, fmt.Sprintf("%d. %s", i+1, s.Kind)), s.Request.Method, s.Request.URL)
 		headers("   > ", s.Request.Header)
@@ -124,4 +130,41 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// formatName names a copy's format for a person.
+func formatName(f string) string {
+	switch f {
+	case "curl-bash":
+		return "cURL (bash)"
+	case "curl-cmd":
+		return "cURL (cmd)"
+	case "fetch":
+		return "fetch"
+	case "fetch-node":
+		return "fetch (Node.js)"
+	}
+	return f
+}
+
+// jsonResult is what --json prints: the keys of fetch.Result, and what
+// the command knows beside them.
+type jsonResult struct {
+	*fetch.Result
+	// Input says how a copied request (--curl, --fetch) was read.
+	Input *jsonInput `json:"input,omitempty"`
+}
+
+type jsonInput struct {
+	Format              string   `json:"format"`
+	CredentialsInferred bool     `json:"credentials_inferred"`
+	Notes               []string `json:"notes,omitempty"`
+}
+
+func newJSONResult(opts *Options, res *fetch.Result) jsonResult {
+	out := jsonResult{Result: res}
+	if in := opts.Input; in != nil {
+		out.Input = &jsonInput{Format: in.Format, CredentialsInferred: in.CredentialsInferred, Notes: in.Notes}
+	}
+	return out
 }
