@@ -33,7 +33,7 @@ func TestNewCmdCheck_curlIsFlags(t *testing.T) {
 	order := []string{"https://api.example.com/v1/orders?filter[status]=open", "--origin", "https://app.example.com", "--method", "POST",
 		"-H", "Accept: application/json", "-H", "Content-Type: application/json", "-H", "X-Request-Id: 42", "--credentials", "include"}
 	cases := []struct {
-		file string
+		file  string
 		flags []string
 		body  string
 	}{
