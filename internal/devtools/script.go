@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -42,6 +43,14 @@ func (c *Copied) Script() (*Script, error) {
 		r.Method = http.MethodGet
 	}
 	r.Origin, _ = c.Get("Origin")
+	if ref, ok := c.Get("Referer"); ok && r.Origin == "" {
+		// "Copy as fetch" leaves Origin out; the referrer is the page's
+		// URL, or its origin once cut by the referrer policy.
+		if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			r.Origin = u.Scheme + "://" + u.Host
+			s.Notes = append(s.Notes, "origin "+r.Origin+": inferred from the referrer (--origin overrides it)")
+		}
+	}
 	r.Mode = fetch.Mode(c.Mode)
 	if m, ok := c.Get("Sec-Fetch-Mode"); ok && r.Mode == "" {
 		switch fetch.Mode(m) {

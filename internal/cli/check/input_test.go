@@ -137,3 +137,45 @@ func TestRun_curlStdin(t *testing.T) {
 		t.Errorf("server saw %q; want %q (no cookie on the preflight)", cookies, want)
 	}
 }
+
+// Each "Copy as fetch" from the corpus reads as the same request given
+// with flags; the origin comes from the referrer, and the Node.js
+// flavour's cookie makes credentials include.
+func TestNewCmdCheck_fetchIsFlags(t *testing.T) {
+	t.Parallel()
+	order := []string{"https://api.example.com/v1/orders?filter[status]=open", "--origin", "https://app.example.com", "--method", "POST",
+		"-H", "Accept: application/json", "-H", "Content-Type: application/json", "-H", "X-Request-Id: 42", "--credentials", "include"}
+	cases := []struct {
+		file  string
+		flags []string
+		body  string
+	}{
+		{"chromium-fetch.txt", append(order, "-H", "Accept-Language: en-US,en;q=0.9"), `{"item":"book","qty":2}`},
+		{"chromium-fetch-node.txt", append(order, "-H", "Accept-Language: en-US,en;q=0.9"), `{"item":"book","qty":2}`},
+		{"firefox-fetch.txt", append(order, "-H", "Accept-Language: en-US,en;q=0.5"), `{"item":"book","qty":2}`},
+		{"handwritten.txt", []string{"https://api.example.com/v1/notes", "--origin", "https://app.example.com", "--method", "PUT",
+			"-H", "Content-Type: text/plain", "-H", "X-Note: it's café 😀", "--credentials", "omit"}, "line one\nline two"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"--fetch", readCorpus(t, "fetch", tc.file)}
+			if tc.file == "handwritten.txt" {
+				args = append(args, "--origin", "https://app.example.com")
+			}
+			fromFetch, err := execute(t, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromFlags, err := execute(t, tc.flags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fromFlags.Request
+			want.Body = []byte(tc.body)
+			if !reflect.DeepEqual(fromFetch.Request, want) {
+				t.Errorf("--fetch gives\n%+v\nflags give\n%+v", fromFetch.Request, want)
+			}
+		})
+	}
+}
