@@ -34,6 +34,8 @@ type Options struct {
 	// Timeout bounds each request, preflight and redirects included, from
 	// the connection to the last byte of the body; 0 means no bound.
 	Timeout time.Duration
+	// HAR is the HAR file to diagnose offline (--har), instead of Request.
+	HAR string
 	// Input is the request read from --curl or --fetch, nil without one.
 	Input *devtools.Script
 	// Repeat is how many times the request is made, one after the other,
@@ -93,6 +95,19 @@ verdicts.`,
 			return cmdutil.ExactArgs(1, "the request URL (or --curl, --fetch)")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if in.har != "" {
+				if len(args) > 0 || in.curl != "" || in.fetch != "" {
+					return cmdutil.Usagef("--har diagnoses the requests of its file: give no URL, --curl or --fetch with it")
+				}
+				if err := opts.Engine.UnmarshalText([]byte(engine)); err != nil {
+					return cmdutil.Usagef("invalid --engine %q: want chromium or spec", engine)
+				}
+				opts.HAR = in.har
+				if runF != nil {
+					return runF(cmd.Context(), opts)
+				}
+				return Run(cmd.Context(), opts)
+			}
 			page := pageContext{scheme: pageScheme, space: space, targetSpace: targetSpace}
 			rawURL := ""
 			if len(args) > 0 {
@@ -252,6 +267,9 @@ func isTerminal(w any) bool {
 // that many times with one preflight cache, prints each result, and
 // returns the worst exit.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.HAR != "" {
+		return runHAR(ctx, opts)
+	}
 	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine, Cache: &fetch.PreflightCache{}}
 	if opts.Input != nil && opts.Input.Cookie != "" {
 		jar, err := newStaticJar(opts.Request.URL, opts.Input.Cookie)

@@ -20,15 +20,16 @@ const maxInput = 8 << 20
 
 // input is the request given as DevTools copied it.
 type input struct {
-	curl, fetch string
+	curl, fetch, har string
 }
 
 func (in *input) flags(fl *pflag.FlagSet) {
 	fl.StringVar(&in.curl, "curl", "", "the request as DevTools' \"Copy as cURL\" gives it (bash or cmd), or - to read it from standard input")
+	fl.StringVar(&in.har, "har", "", "diagnose every cross-origin request of a HAR export offline, from its recorded responses")
 	fl.StringVar(&in.fetch, "fetch", "", "the request as DevTools' \"Copy as fetch\" gives it (or the Node.js flavour), or - to read it from standard input")
 }
 
-func (in *input) given() bool { return in.curl != "" || in.fetch != "" }
+func (in *input) given() bool { return in.curl != "" || in.fetch != "" || in.har != "" }
 
 // load reads and parses the copied request, if any.
 func (in *input) load(stdin io.Reader) (*devtools.Script, error) {
