@@ -34,6 +34,8 @@ type Options struct {
 	// Timeout bounds each request, preflight and redirects included, from
 	// the connection to the last byte of the body; 0 means no bound.
 	Timeout time.Duration
+	// Compare is a second URL to send the same request to (--compare).
+	Compare string
 	// HAR is the HAR file to diagnose offline (--har), instead of Request.
 	HAR string
 	// Input is the request read from --curl or --fetch, nil without one.
@@ -155,6 +157,7 @@ verdicts.`,
 	fl.StringVar(&targetSpace, "target-address-space", "", "the target's IP address space when its host does not tell it: public, local or loopback")
 	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
 	fl.StringVar(&mode, "mode", "cors", "the request mode: cors, no-cors or same-origin")
+	fl.StringVar(&opts.Compare, "compare", "", "send the same request to a second URL too (through the gateway and straight to the app) and show the CORS headers side by side")
 	fl.IntVar(&opts.Repeat, "repeat", 1, "make the request N times in a row, with one preflight cache")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on a request after this long (connection, headers and body): net::ERR_TIMED_OUT")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object (one per request with --repeat)")
@@ -219,6 +222,19 @@ func (o *Options) checkMore(mode string, xhr bool) error {
 	default:
 		return cmdutil.Usagef("invalid --mode %q: want cors, no-cors or same-origin", mode)
 	}
+	if o.Compare != "" {
+		req := o.Request
+		req.URL = o.Compare
+		if _, err := o.Engine.Classify(req); err != nil {
+			var se *fetch.ScriptError
+			if !errors.As(err, &se) {
+				return cmdutil.Usagef("invalid --compare: %s", strings.TrimPrefix(err.Error(), "fetch: "))
+			}
+		}
+		if o.Repeat > 1 {
+			return cmdutil.Usagef("--compare and --repeat: give one of them")
+		}
+	}
 	if o.Repeat < 1 {
 		return cmdutil.Usagef("invalid --repeat %d: want 1 or more", o.Repeat)
 	}
@@ -270,14 +286,24 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.HAR != "" {
 		return runHAR(ctx, opts)
 	}
-	c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine, Cache: &fetch.PreflightCache{}}
+	var jar *staticJar
 	if opts.Input != nil && opts.Input.Cookie != "" {
-		jar, err := newStaticJar(opts.Request.URL, opts.Input.Cookie)
-		if err != nil {
+		var err error
+		if jar, err = newStaticJar(opts.Request.URL, opts.Input.Cookie); err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
-		c.Jar = jar
 	}
+	newClient := func() *fetch.Client {
+		c := &fetch.Client{Transport: opts.Transport, Engine: opts.Engine, Cache: &fetch.PreflightCache{}}
+		if jar != nil {
+			c.Jar = jar
+		}
+		return c
+	}
+	if opts.Compare != "" {
+		return runCompare(ctx, opts, newClient)
+	}
+	c := newClient()
 	n := max(opts.Repeat, 1)
 	var worst *cmdutil.ExitError
 	for i := range n {
