@@ -59,7 +59,8 @@ type StepRequest struct {
 }
 
 // StepResponse is a response as received. Header holds only the headers
-// that matter to CORS: Access-Control-*, Location and Vary.
+// that matter to CORS: Access-Control-*, Location and Vary, and the
+// Set-Cookie lines that a credentialed request's cookies depend on.
 type StepResponse struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"header,omitempty"`
@@ -258,7 +259,7 @@ func (c *Client) roundTrip(ctx context.Context, res *Result, kind string, p *Pla
 func corsRelevant(h http.Header) http.Header {
 	out := http.Header{}
 	for name, vs := range h {
-		if strings.HasPrefix(name, "Access-Control-") || name == "Location" || name == "Vary" {
+		if strings.HasPrefix(name, "Access-Control-") || name == "Location" || name == "Vary" || name == "Set-Cookie" {
 			out[name] = slices.Clone(vs)
 		}
 	}

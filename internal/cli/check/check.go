@@ -34,6 +34,9 @@ type Options struct {
 	// Timeout bounds each request, preflight and redirects included, from
 	// the connection to the last byte of the body; 0 means no bound.
 	Timeout time.Duration
+	// AllowThirdPartyCookies models a browser that keeps third-party
+	// cookies (--third-party-cookies allow); Chromium 156 blocks them.
+	AllowThirdPartyCookies bool
 	// Compare is a second URL to send the same request to (--compare).
 	Compare string
 	// HAR is the HAR file to diagnose offline (--har), instead of Request.
@@ -54,7 +57,7 @@ func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 		headers                             []string
 		bodyStream, xhr                     bool
 		pageScheme, space, targetSpace      string
-		mode                                string
+		mode, thirdParty                    string
 		in                                  input
 	)
 	cmd := &cobra.Command{
@@ -136,6 +139,13 @@ verdicts.`,
 			if err := opts.checkMore(mode, xhr); err != nil {
 				return err
 			}
+			switch thirdParty {
+			case "block":
+			case "allow":
+				opts.AllowThirdPartyCookies = true
+			default:
+				return cmdutil.Usagef("invalid --third-party-cookies %q: want block or allow", thirdParty)
+			}
 			if script != nil && !bodyStream && script.Request.Body != nil {
 				opts.Request.Body = script.Request.Body
 			}
@@ -157,6 +167,7 @@ verdicts.`,
 	fl.StringVar(&targetSpace, "target-address-space", "", "the target's IP address space when its host does not tell it: public, local or loopback")
 	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
 	fl.StringVar(&mode, "mode", "cors", "the request mode: cors, no-cors or same-origin")
+	fl.StringVar(&thirdParty, "third-party-cookies", "block", "whether the browser keeps third-party cookies: block (Chromium 156's default here) or allow")
 	fl.StringVar(&opts.Compare, "compare", "", "send the same request to a second URL too (through the gateway and straight to the app) and show the CORS headers side by side")
 	fl.IntVar(&opts.Repeat, "repeat", 1, "make the request N times in a row, with one preflight cache")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on a request after this long (connection, headers and body): net::ERR_TIMED_OUT")

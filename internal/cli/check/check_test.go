@@ -147,6 +147,14 @@ func api() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		w.Header().Add("Set-Cookie", "sid=1; HttpOnly")
+		w.Header().Add("Set-Cookie", "pref=dark; SameSite=None")
+		w.Header().Add("Set-Cookie", "__Host-csrf=2; Secure; Path=/; SameSite=None")
+		w.Header().Add("Set-Cookie", "theme=1; Secure; SameSite=None; Partitioned")
+	})
 	mux.HandleFunc("/wildcard", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Headers", "*")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/cookies"
 )
 
 // ANSI colours, used only on a terminal.
@@ -120,6 +121,7 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 		}
 		line("warning", paint(yellow, msg))
 	}
+	writeCookies(line, paint, cookieVerdicts(opts, res))
 	if res.Allowed && res.ResponseType != fetch.Opaque {
 		line("status", strconv.Itoa(res.Status))
 		readable := "(none)"
@@ -153,6 +155,8 @@ type jsonResult struct {
 	*fetch.Result
 	// Input says how a copied request (--curl, --fetch) was read.
 	Input *jsonInput `json:"input,omitempty"`
+	// Cookies says what the browser does with each Set-Cookie received.
+	Cookies []cookies.Verdict `json:"cookies,omitempty"`
 }
 
 type jsonInput struct {
@@ -162,9 +166,49 @@ type jsonInput struct {
 }
 
 func newJSONResult(opts *Options, res *fetch.Result) jsonResult {
-	out := jsonResult{Result: res}
+	out := jsonResult{Result: res, Cookies: cookieVerdicts(opts, res)}
 	if in := opts.Input; in != nil {
 		out.Input = &jsonInput{Format: in.Format, CredentialsInferred: in.CredentialsInferred, Notes: in.Notes}
 	}
 	return out
+}
+
+// cookieVerdicts says what Chromium does with every Set-Cookie of the
+// responses res got.
+func cookieVerdicts(opts *Options, res *fetch.Result) []cookies.Verdict {
+	ctx := cookies.Context{Origin: opts.Request.Origin, Include: opts.Request.Credentials == fetch.Include, AllowThirdParty: opts.AllowThirdPartyCookies}
+	var out []cookies.Verdict
+	for _, s := range res.Steps {
+		if s.Response == nil {
+			continue
+		}
+		for _, line := range s.Response.Header["Set-Cookie"] {
+			out = append(out, cookies.CheckSetCookie(ctx, s.Request.URL, line))
+		}
+	}
+	return out
+}
+
+// writeCookies prints each Set-Cookie's verdict.
+func writeCookies(line func(label, value string), paint func(color, s string) string, vs []cookies.Verdict) {
+	for _, v := range vs {
+		switch {
+		case v.Stored && v.ThirdParty:
+			line("cookie", v.Name+": stored, as a third-party cookie")
+		case v.Stored:
+			line("cookie", v.Name+": stored")
+		case len(v.Reasons) == 0:
+			line("cookie", v.Name+": not stored")
+		default:
+			for i, r := range v.Reasons {
+				line("cookie", paint(yellow, v.Name+": not stored ("+string(r)+"): "+v.Issues[i]))
+			}
+		}
+		for _, w := range v.Warnings {
+			line("cookie", v.Name+": "+w)
+		}
+		if v.Fix != "" {
+			line("cookie", v.Name+": fix: "+v.Fix)
+		}
+	}
 }
