@@ -37,6 +37,10 @@ type Options struct {
 	// AllowThirdPartyCookies models a browser that keeps third-party
 	// cookies (--third-party-cookies allow); Chromium 156 blocks them.
 	AllowThirdPartyCookies bool
+	// Browser runs the request in a real headless Chromium too
+	// (--browser), BrowserPath the one given by --browser-path.
+	Browser     bool
+	BrowserPath string
 	// Compare is a second URL to send the same request to (--compare).
 	Compare string
 	// HAR is the HAR file to diagnose offline (--har), instead of Request.
@@ -62,7 +66,7 @@ func NewCmdCheck(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 	)
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
-		Use:                   "check URL --origin ORIGIN [--method M] [-H 'Name: value']... [--credentials omit|same-origin|include] [--body-stream] [--xhr] [--page-scheme file] [--address-space S] [--target-address-space S] [--engine chromium|spec] [--json]",
+		Use:                   "check URL --origin ORIGIN [--method M] [-H 'Name: value']... [--credentials omit|same-origin|include] [--mode cors|no-cors|same-origin] [--body-stream] [--xhr] [--page-scheme file] [--address-space S] [--target-address-space S] [--engine chromium|spec] [--repeat N] [--timeout D] [--third-party-cookies block|allow] [--browser [--browser-path P]] [--compare URL2] [--json]\n  crossgate check --curl 'curl ...'|- [flags]\n  crossgate check --fetch 'fetch(...)'|- [flags]\n  crossgate check --har FILE [--json]",
 		Short:                 "Run a cross-origin request as a browser would, and say what it makes of it",
 		Long: `Run a cross-origin request as a browser would: send the preflight when one
 is needed, then the request, following redirects and checking every
@@ -82,6 +86,19 @@ Chromium's Local Network Access: a request to a more private space is
 denied before anything is sent. The target's space comes from its host
 (an IP address, localhost) or from --target-address-space.
 
+From DevTools: --curl reads a request copied as cURL (bash or cmd,
+Chromium or Firefox), --fetch one copied as fetch (or fetch for Node.js);
+"-" reads it from standard input. Nothing in them is run or evaluated.
+The flags given beside them win. --har FILE diagnoses every cross-origin
+request of a HAR export offline, from its recorded responses.
+
+--compare URL2 sends the same request to a second URL (through the
+gateway and straight to the app) and shows the CORS headers side by side.
+--browser runs the request in a real headless Chromium too, from a page
+served at exactly --origin, and flags where it disagrees with the model.
+For credentialed requests, every Set-Cookie gets a verdict: stored, or
+why not, in DevTools' words.
+
 Exit codes: 0 the browser lets the page read the response, 1 it blocks the
 request (or the script throws before sending it), 2 a usage error or a
 network error (a refused connection, a name that does not resolve, too many
@@ -89,7 +106,10 @@ redirects): those are reported as the browser reports them, not as CORS
 verdicts.`,
 		Example: `  crossgate check https://api.example.com/v1/orders --origin https://app.example.com
   crossgate check https://api.example.com/v1/orders/42 --origin https://app.example.com \
-    --method PUT -H 'Content-Type: application/json' --credentials include --json`,
+    --method PUT -H 'Content-Type: application/json' --credentials include --json
+  pbpaste | crossgate check --curl -
+  crossgate check --har session.har
+  crossgate check https://gw.example.com/v1/orders --origin https://app.example.com --compare http://10.0.0.5:8080/v1/orders`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if in.given() {
 				if len(args) > 1 {
@@ -167,6 +187,8 @@ verdicts.`,
 	fl.StringVar(&targetSpace, "target-address-space", "", "the target's IP address space when its host does not tell it: public, local or loopback")
 	fl.StringVar(&engine, "engine", "chromium", "the browser modelled: chromium (Chromium 156) or spec (the Fetch standard)")
 	fl.StringVar(&mode, "mode", "cors", "the request mode: cors, no-cors or same-origin")
+	fl.BoolVar(&opts.Browser, "browser", false, "also run the request in a real headless Chromium, from a page served at exactly --origin, and show where it disagrees with the model")
+	fl.StringVar(&opts.BrowserPath, "browser-path", "", "the Chromium to run with --browser (default: chromium on PATH)")
 	fl.StringVar(&thirdParty, "third-party-cookies", "block", "whether the browser keeps third-party cookies: block (Chromium 156's default here) or allow")
 	fl.StringVar(&opts.Compare, "compare", "", "send the same request to a second URL too (through the gateway and straight to the app) and show the CORS headers side by side")
 	fl.IntVar(&opts.Repeat, "repeat", 1, "make the request N times in a row, with one preflight cache")
@@ -245,6 +267,12 @@ func (o *Options) checkMore(mode string, xhr bool) error {
 		if o.Repeat > 1 {
 			return cmdutil.Usagef("--compare and --repeat: give one of them")
 		}
+	}
+	if o.Browser && (o.Repeat > 1 || o.Compare != "") {
+		return cmdutil.Usagef("--browser runs one request: not with --repeat or --compare")
+	}
+	if o.BrowserPath != "" && !o.Browser {
+		return cmdutil.Usagef("--browser-path without --browser")
 	}
 	if o.Repeat < 1 {
 		return cmdutil.Usagef("invalid --repeat %d: want 1 or more", o.Repeat)
@@ -354,12 +382,28 @@ func runOnce(ctx context.Context, opts *Options, c *fetch.Client) error {
 	if err != nil && (res == nil || !errors.As(err, &netErr)) {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
+	var obs *Observed
+	if opts.Browser {
+		path, err := findBrowser(opts.BrowserPath)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		if obs, err = runBrowser(ctx, path, opts.Request, opts.Timeout); err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		obs.Disagreements = disagree(res, obs, opts.Request.Credentials == fetch.Include)
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		err = enc.Encode(newJSONResult(opts, res))
+		out := newJSONResult(opts, res)
+		out.Browser = obs
+		err = enc.Encode(out)
 	} else {
 		err = writeText(opts.IO.Out, opts, res)
+		if err == nil && obs != nil {
+			err = writeObserved(opts.IO.Out, opts, obs)
+		}
 	}
 	switch {
 	case err != nil:

@@ -102,6 +102,9 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result) error {
 		}
 		line("firefox", ff)
 	}
+	if refused := refusedHeaders(res, opts.Request.Credentials == fetch.Include); len(refused) > 1 {
+		line("refused", strings.Join(refused, ", ")+": the preflight response allows none of these. Chromium's message names one of them, the first in the order of Blink's header map, which is not the alphabet's: it may name another than "+res.FailedParameter+"; allow them all")
+	}
 	if res.Fix != "" {
 		line("fix", res.Fix)
 	}
@@ -155,6 +158,11 @@ type jsonResult struct {
 	*fetch.Result
 	// Input says how a copied request (--curl, --fetch) was read.
 	Input *jsonInput `json:"input,omitempty"`
+	// RefusedHeaders are all the request headers the preflight refused,
+	// when it refused one: Chromium's message names only one of them.
+	RefusedHeaders []string `json:"refused_headers,omitempty"`
+	// Browser is what the real Chromium did (--browser).
+	Browser *Observed `json:"browser,omitempty"`
 	// Cookies says what the browser does with each Set-Cookie received.
 	Cookies []cookies.Verdict `json:"cookies,omitempty"`
 }
@@ -166,7 +174,7 @@ type jsonInput struct {
 }
 
 func newJSONResult(opts *Options, res *fetch.Result) jsonResult {
-	out := jsonResult{Result: res, Cookies: cookieVerdicts(opts, res)}
+	out := jsonResult{Result: res, Cookies: cookieVerdicts(opts, res), RefusedHeaders: refusedHeaders(res, opts.Request.Credentials == fetch.Include)}
 	if in := opts.Input; in != nil {
 		out.Input = &jsonInput{Format: in.Format, CredentialsInferred: in.CredentialsInferred, Notes: in.Notes}
 	}
@@ -211,4 +219,88 @@ func writeCookies(line func(label, value string), paint func(color, s string) st
 			line("cookie", v.Name+": fix: "+v.Fix)
 		}
 	}
+}
+
+// writeObserved prints what the real Chromium did, and where the model
+// disagrees.
+func writeObserved(w io.Writer, opts *Options, obs *Observed) error {
+	var b strings.Builder
+	line := func(label, value string) {
+		l := fmt.Sprintf("%-10s", label+":")
+		if opts.Color {
+			l = bold + l + reset
+		}
+		fmt.Fprintf(&b, "%s %s\n", l, value)
+	}
+	b.WriteString("\n")
+	v := "blocked"
+	if obs.Allowed {
+		v = fmt.Sprintf("allowed (status %d, type %s)", obs.Status, obs.Type)
+	}
+	line("browser", "the real Chromium: "+v)
+	if obs.ConsoleMessage != "" {
+		line("browser", "console: "+obs.ConsoleMessage)
+	}
+	if obs.Issue != "" {
+		issue := obs.Issue
+		if obs.FailedParameter != "" {
+			issue += " (" + obs.FailedParameter + ")"
+		}
+		line("browser", "DevTools issue: "+issue)
+	}
+	if obs.NetworkError != "" {
+		line("browser", "Failed to load resource: "+obs.NetworkError)
+	}
+	if obs.Exception != "" && !obs.Allowed {
+		line("browser", "the script caught: "+obs.Exception)
+	}
+	if opts.Input != nil && opts.Input.Cookie != "" {
+		line("browser", "the copied cookies are not in the browser's jar: it sent none")
+	}
+	if len(obs.Disagreements) == 0 {
+		line("browser", "agrees with the model")
+	}
+	for _, d := range obs.Disagreements {
+		msg := "DISAGREES: " + d
+		if opts.Color {
+			msg = red + msg + reset
+		}
+		line("browser", msg)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// refusedHeaders returns every request header the preflight response
+// refused, when the request was blocked for one: Chromium names only one
+// of them, the first in the order of Blink's header map (its hash table),
+// which no sorted order predicts.
+func refusedHeaders(res *fetch.Result, include bool) []string {
+	if res.ChromiumError != fetch.HeaderDisallowedByPreflightResponse {
+		return nil
+	}
+	for _, s := range res.Steps {
+		if s.Kind != "preflight" || s.Response == nil {
+			continue
+		}
+		var allowed []string
+		for _, v := range s.Response.Header["Access-Control-Allow-Headers"] {
+			for _, n := range strings.Split(v, ",") {
+				allowed = append(allowed, strings.ToLower(strings.TrimSpace(n)))
+			}
+		}
+		wildcard := slices.Contains(allowed, "*") && !include
+		var refused []string
+		for _, v := range s.Request.Header["Access-Control-Request-Headers"] {
+			for _, n := range strings.Split(v, ",") {
+				n = strings.ToLower(strings.TrimSpace(n))
+				if n == "" || slices.Contains(allowed, n) || wildcard && n != "authorization" {
+					continue
+				}
+				refused = append(refused, n)
+			}
+		}
+		return refused
+	}
+	return nil
 }
