@@ -179,3 +179,29 @@ func TestNewCmdCheck_fetchIsFlags(t *testing.T) {
 		})
 	}
 }
+
+// A copied preflight is checked as the request it was sent for; a copy
+// in mode no-cors keeps its mode; Disable cache's headers are the
+// browser's.
+func TestNewCmdCheck_curlSpecialCopies(t *testing.T) {
+	t.Parallel()
+	got, err := execute(t, []string{"--curl", `curl 'https://api.example.com/v1/x' -X 'OPTIONS' -H 'accept: */*' ` +
+		`-H 'access-control-request-headers: content-type,x-token' -H 'access-control-request-method: PUT' -H 'origin: https://app.example.com' -H 'sec-fetch-mode: cors'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := got.Request
+	if r.Method != "PUT" || r.Header.Get("X-Token") == "" || r.Header.Get("Content-Type") != "application/json" || r.Origin != "https://app.example.com" {
+		t.Errorf("copied preflight: got %+v; want the PUT with content-type and x-token", r)
+	}
+	got, err = execute(t, []string{"--curl", `curl 'https://cdn.example.net/a.js' -H 'Origin: https://app.example.com' -H 'Sec-Fetch-Mode: no-cors' -H 'Pragma: no-cache' -H 'Cache-Control: no-cache'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Request.Mode != fetch.NoCORS || len(got.Request.Header) != 0 {
+		t.Errorf("no-cors copy: got mode %q headers %v; want no-cors and no script header", got.Request.Mode, got.Request.Header)
+	}
+	if notes := strings.Join(got.Input.Notes, "\n"); !strings.Contains(notes, "Disable cache") {
+		t.Errorf("notes %q do not explain Pragma and Cache-Control", notes)
+	}
+}
