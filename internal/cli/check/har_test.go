@@ -89,3 +89,28 @@ func TestRun_harErrors(t *testing.T) {
 		}
 	}
 }
+
+// A HAR in Firefox's shape (no _resourceType or _error; hand-made, not
+// recorded): the preflight is paired though it is listed first, the
+// DELETE it refused is judged on it, and the cookie makes the next
+// request credentialed, which ACAO * refuses.
+func TestRun_harFirefoxShaped(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), []string{"check", "--har", filepath.Join("..", "..", "devtools", "testdata", "har", "firefox-shaped.har")},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("got exit %d; want 1\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"4 entries (from Firefox 140.0), 2 cross-origin requests",
+		"1      DELETE  https://api.example.net/v1/items/7  https://shop.example.com  entry 0    blocked: MethodDisallowedByPreflightResponse",
+		"2      GET     https://api.example.net/v1/items    https://shop.example.com  -          blocked: WildcardOriginNotAllowed",
+		"credentials include: inferred from the cookies sent",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
