@@ -41,6 +41,11 @@ type Options struct {
 	// Policy, when not nil, turns on conformance mode: the policy that
 	// matches each target says what must be allowed and what refused.
 	Policy *policyfile.File
+	// KeepExchanges keeps every request sent and its response in
+	// [TargetResult.Exchanges]. Without it only the findings' evidence is
+	// kept once a target is done, so that an audit of many targets holds
+	// what its findings need and no more.
+	KeepExchanges bool
 	// Progress, when not nil, is called after each target is done.
 	Progress func(done, total int)
 }
@@ -57,9 +62,10 @@ type TargetResult struct {
 	URL string `json:"url"`
 	// Policy is the name of the policy that applies (conformance mode).
 	Policy string `json:"policy,omitempty"`
-	// Exchanges are every request sent, in order, with its response.
+	// Exchanges are every request sent, in order, with its response,
+	// when [Options.KeepExchanges] is set.
 	Exchanges []Exchange `json:"-"`
-	// Requests is len(Exchanges).
+	// Requests is the number of requests sent.
 	Requests int `json:"requests"`
 	// Error is the network error that stopped or disturbed the audit of
 	// this target, or "".
@@ -121,10 +127,13 @@ func (r *Report) Requests() int {
 
 // DefaultTransport returns the transport used when Options.Transport is
 // nil: http.DefaultTransport's settings, without compression so that the
-// evidence shows the headers as sent.
+// evidence shows the headers as sent, and with the header size limit of
+// Chromium (256 KiB).
 func DefaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
+	// Chromium's limit: a larger header block is an error there too.
+	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
 	return t
 }
 
@@ -218,7 +227,10 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 		h, follow := s.headers(g, &p)
 		var resp *http.Response
 		pr.exchanges, resp, pr.err = s.send(ctx, requestMethod(p.Kind), rawURL, h, follow)
-		run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
+		run.result.Requests += len(pr.exchanges)
+		if opts.KeepExchanges {
+			run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
+		}
 		switch {
 		case pr.err != nil && p.role == roleCRLF && malformed(pr.err):
 			// The injected CR or LF broke the response: evidence, not
@@ -259,7 +271,6 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 			}
 		}
 	}
-	run.result.Requests = len(run.result.Exchanges)
 	if firstErr != "" {
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}

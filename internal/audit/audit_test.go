@@ -16,7 +16,7 @@ import (
 // runLab audits every endpoint of the lab.
 func runLab(tb testing.TB, l *labServer, concurrency int) *audit.Report {
 	tb.Helper()
-	rep, err := audit.Run(context.Background(), l.targets(tb), audit.Options{
+	rep, err := audit.Run(context.Background(), l.targets(tb), audit.Options{KeepExchanges: true,
 		Transport: l.transport(), Concurrency: concurrency,
 	})
 	if err != nil {
@@ -193,7 +193,7 @@ func TestPrivateNetworkAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = audit.Run(context.Background(), []*audit.Target{tg}, audit.Options{})
+	rep, err = audit.Run(context.Background(), []*audit.Target{tg}, audit.Options{KeepExchanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestLabDeterministic(t *testing.T) {
 
 func TestEvidenceRedactsCredentials(t *testing.T) {
 	l := startLab(t, lab()[:1])
-	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{
+	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{KeepExchanges: true,
 		Transport:         l.transport(),
 		CredentialsHeader: map[string][]string{"Cookie": {"session=s3cr3t"}},
 	})
