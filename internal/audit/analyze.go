@@ -39,14 +39,16 @@ func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
 	for i := range results {
 		r := &results[i]
 		if r.resp == nil {
-			if r.probe.role == roleCRLF && r.err != nil && malformed(r.err) && a.first("crlf", r.probe.Kind) {
-				a.add(r, CRLFInjection, NoRead, "the response to a request with CR/LF in it does not parse as HTTP: the CR or LF was written into the response headers")
+			if r.probe.crlf() && r.err != nil && malformed(r.err) && a.crlfFirst(r) {
+				a.add(r, r.probe.Class, NoRead, "the response to a request with CR/LF in it does not parse as HTTP: the CR or LF was written into the response headers")
 			}
 			continue
 		}
 		a.analyzeOne(r, reflectAny[min(r.probe.Kind, Preflight)], intent)
 	}
 	a.preflightVary(results)
+	wildcardNoOrigin := a.noOriginWildcard(results)
+	a.partialVary(results, wildcardNoOrigin)
 	return a.findings
 }
 
@@ -108,9 +110,13 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 			!a.tp.allowsPrivateNetwork(r.exchanges[len(r.exchanges)-1].Request) && a.first("private-network", 0) {
 			a.add(r, PrivateNetworkAllowed, r.level, a.privateNetworkDetail(r))
 		}
-	case roleCRLF:
-		if _, ok := h[injectedName]; ok && a.first("crlf", p.Kind) {
-			a.add(r, CRLFInjection, r.level, fmt.Sprintf("the response carries the header %s: the CR/LF sent in the request was written into the response headers", injectedName))
+	case roleCRLF, roleCRLFAllowed:
+		if _, ok := h[injectedName]; ok && a.crlfFirst(r) {
+			d := fmt.Sprintf("the response carries the header %s: the CR/LF sent in the request was written into the response headers", injectedName)
+			if p.role == roleCRLFAllowed {
+				d = fmt.Sprintf("the response carries the header %s: the Origin %s, an allowed origin with a percent-encoded CR/LF and a header line appended, was decoded and written back into the response headers", injectedName, p.Origin)
+			}
+			a.add(r, p.Class, r.level, d)
 		}
 	case roleNoOrigin:
 		if len(acao) > 0 && !isWildcard(acao) {
@@ -194,7 +200,7 @@ var (
 // (Vary: Origin is checked on its own, by vary-origin-missing.)
 func (a *analyzer) preflightVary(results []probeResult) {
 	candidate := func(r *probeResult) bool {
-		return r.resp != nil && r.probe.Kind == Preflight && r.probe.role != roleCRLF && len(r.exchanges) == 1
+		return r.resp != nil && r.probe.Kind == Preflight && !r.probe.crlf() && len(r.exchanges) == 1
 	}
 	for i := range results {
 		ri := &results[i]
@@ -279,6 +285,19 @@ func variesOnAny(h map[string][]string, names []string) bool {
 		}
 	}
 	return false
+}
+
+// crlfFirst reports whether r's CR/LF finding is the first of its kind.
+// The allowed-origin form is not reported where an attacker's origin
+// already got its CR/LF through: the narrower finding adds nothing.
+func (a *analyzer) crlfFirst(r *probeResult) bool {
+	if r.probe.role == roleCRLFAllowed {
+		if a.once[fmt.Sprintf("crlf/%d", r.probe.Kind)] {
+			return false
+		}
+		return a.first("crlf-allowed", r.probe.Kind)
+	}
+	return a.first("crlf", r.probe.Kind)
 }
 
 // first reports whether a finding keyed by key and kind is the first of
@@ -421,4 +440,78 @@ func quoteAll(vs []string) string {
 		q[i] = fmt.Sprintf("%q", v)
 	}
 	return strings.Join(q, " and ")
+}
+
+// noOriginWildcard finds a request without Origin answered with "*" and
+// no Vary: Origin by a server that checks the origins of requests that
+// have one (the arbitrary origin's simple request does not get "*"). A
+// shared cache keys such a response by URL alone and serves it to every
+// origin (RFC 9110, section 12.5.5: without Vary, the stored response
+// matches any request). It reports whether it found one.
+func (a *analyzer) noOriginWildcard(results []probeResult) bool {
+	var none, evil *probeResult
+	for i := range results {
+		r := &results[i]
+		switch {
+		case r.resp == nil || len(r.exchanges) != 1:
+		case r.probe.role == roleNoOrigin:
+			none = r
+		case r.probe.role == roleOrigin && r.probe.Class == OriginReflected && r.probe.Kind == Simple:
+			evil = r
+		}
+	}
+	if none == nil || evil == nil || !isWildcard(none.resp.Header.Values("Access-Control-Allow-Origin")) ||
+		varies(none.resp.Header) || isWildcard(evil.resp.Header.Values("Access-Control-Allow-Origin")) {
+		return false
+	}
+	d := fmt.Sprintf("a request without Origin is answered with Access-Control-Allow-Origin: * and no Vary: Origin, but the request from %s is not: a shared cache that stored the first serves \"*\" to any origin", evil.probe.Origin)
+	if v, _ := headerValue(none.resp.Header, "Access-Control-Allow-Credentials"); v == "true" {
+		d += "; it also sends Access-Control-Allow-Credentials: true, which browsers refuse with \"*\", so pages read it without cookies"
+	}
+	a.add(none, WildcardWithoutOrigin, NoRead, d)
+	f := &a.findings[len(a.findings)-1]
+	f.Evidence = append(f.Evidence, cloneExchanges(evil.exchanges)...)
+	return true
+}
+
+// partialVary finds a URL that sends Vary: Origin with an allowed origin's
+// response but not with a refused origin's, or with the response to a
+// request without Origin (unless that one is already a
+// wildcard-without-origin finding). Only simple requests count: responses
+// to OPTIONS are not cacheable (RFC 9110, section 9.3.7). A cache that
+// stores the response without Vary serves it to the allowed origin too,
+// whose page then fails its CORS check.
+func (a *analyzer) partialVary(results []probeResult, wildcardNoOrigin bool) {
+	var allowed, other *probeResult
+	for i := range results {
+		r := &results[i]
+		if r.resp == nil || len(r.exchanges) != 1 || r.probe.Kind == Preflight || r.probe.crlf() || r.probe.role == roleError {
+			continue
+		}
+		acao := r.resp.Header.Values("Access-Control-Allow-Origin")
+		echoed := len(acao) == 1 && r.probe.Kind == Simple && acao[0] == r.probe.Origin
+		switch {
+		case echoed && varies(r.resp.Header):
+			if allowed == nil {
+				allowed = r
+			}
+		case !echoed && !varies(r.resp.Header) && !(r.probe.Kind == NoOrigin && wildcardNoOrigin):
+			if other == nil {
+				other = r
+			}
+		}
+	}
+	if allowed == nil || other == nil {
+		return
+	}
+	what := "the request from " + other.probe.Origin
+	if other.probe.Kind == NoOrigin {
+		what = "the request without Origin"
+	}
+	a.add(other, VaryOriginPartial, NoRead, fmt.Sprintf(
+		"the response to %s allows it with Vary: %s, but the response to %s (Access-Control-Allow-Origin: %s) has no Vary: Origin: a shared cache may serve that one to %s, whose page then fails",
+		allowed.probe.Origin, strings.Join(allowed.resp.Header.Values("Vary"), ", "), what,
+		quoteOrNone(other.resp.Header.Values("Access-Control-Allow-Origin")), allowed.probe.Origin))
+	f := &a.findings[len(a.findings)-1]
+	f.Evidence = append(f.Evidence, cloneExchanges(allowed.exchanges)...)
 }

@@ -232,7 +232,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 			run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
 		}
 		switch {
-		case pr.err != nil && p.role == roleCRLF && malformed(pr.err):
+		case pr.err != nil && p.crlf() && malformed(pr.err):
 			// The injected CR or LF broke the response: evidence, not
 			// a network error.
 		case pr.err != nil:
@@ -265,7 +265,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 	// response, on a URL that answers with an error.
 	if consecutive < maxConsecutiveErrors && ctx.Err() == nil {
 		for _, pr := range results {
-			if pr.probe.Kind == Simple && pr.level > NoRead && pr.probe.role != roleCRLF {
+			if pr.probe.Kind == Simple && pr.level > NoRead && !pr.probe.crlf() {
 				sendProbe(Probe{Kind: Simple, Origin: pr.probe.Origin, Method: http.MethodGet, role: roleError}, errorURL(t))
 				break
 			}

@@ -112,6 +112,10 @@ func TestLabSeverities(t *testing.T) {
 		{"localhost regex", "https://dev-regex.victim.test/", audit.LocalhostPrefix, audit.Simple, audit.High, audit.CredentialedRead},
 		{"localhost prefix, http only", "https://dev-prefix.victim.test/", audit.LocalhostPrefix, audit.Preflight, audit.High, audit.CredentialedRead},
 		{"private network, public target", "https://private-network.victim.test/", audit.PrivateNetworkAllowed, audit.Preflight, audit.Low, audit.Read},
+		{"crlf appended to the allowed origin", "https://crlf-allowed.victim.test/", audit.CRLFAllowedOrigin, audit.Simple, audit.Medium, audit.NoRead},
+		{"crlf appended to the allowed origin, preflight", "https://crlf-allowed.victim.test/", audit.CRLFAllowedOrigin, audit.Preflight, audit.Medium, audit.NoRead},
+		{"* without Origin", "https://noorigin-wildcard.victim.test/", audit.WildcardWithoutOrigin, audit.NoOrigin, audit.Low, audit.NoRead},
+		{"Vary on allowed responses only", "https://vary-partial.victim.test/", audit.VaryOriginPartial, audit.Simple, audit.Low, audit.NoRead},
 		{"preflight without per-header Vary", "https://preflight-novary.victim.test/", audit.VaryPreflightMissing, audit.Preflight, audit.Info, audit.CredentialedRead},
 	}
 	for _, tc := range cases {

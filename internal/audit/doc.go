@@ -44,9 +44,12 @@
 //	wildcard-credentials         low             "*" with credentials: browsers refuse it
 //	invalid-allow-origin         low             a malformed or repeated Access-Control-Allow-Origin
 //	crlf-injection               medium          CR/LF written into the response headers
+//	crlf-allowed-origin          medium          <allowed origin>%0d%0aX-...: decoded and written into the response headers
 //	vary-origin-missing          low             a reflected Access-Control-Allow-Origin without Vary: Origin
+//	vary-origin-partial          low             Vary: Origin on allowed responses only, not on refused or no-Origin ones
 //	vary-preflight-missing       info            a preflight answer that depends on Access-Control-Request-*, no Vary naming them
 //	allow-origin-without-origin  info            Access-Control-Allow-Origin on a request without Origin
+//	wildcard-without-origin      low             "*" and no Vary: Origin without Origin, while requests with one are checked
 //	preflight-any-method         low             Access-Control-Request-Method echoed
 //	preflight-any-header         low             Access-Control-Request-Headers echoed
 //	private-network-allowed      low (medium on loopback, private or localhost targets)

@@ -40,7 +40,16 @@ const (
 	roleAnyHeader                  // a made-up header on a preflight
 	roleError                      // a URL that answers with an error status
 	rolePrivateNetwork             // a Private Network Access preflight from an attacker origin
+	roleCRLFAllowed                // CR/LF appended to an allowed origin
 )
+
+// crlf reports whether p carries a CR/LF meant to reach the response.
+func (p *Probe) crlf() bool { return p.role == roleCRLF || p.role == roleCRLFAllowed }
+
+// crlfOrigin returns origin with a percent-encoded CR/LF and a header
+// line appended: a server that URL-decodes Origin and writes it back
+// splits its response.
+func crlfOrigin(origin string) string { return origin + "%0d%0a" + injectedName + ":%20crlf" }
 
 // AttackerDomain is the domain the probe origins that an attacker would
 // register are built on. It is reserved (RFC 6761), so no probe origin
@@ -236,6 +245,13 @@ func probes(t *Target, policy *targetPolicy) []Probe {
 			Probe{Class: CRLFInjection, Kind: Preflight, Origin: o, Method: pm, Header: ph.Clone(), role: roleCRLF},
 		)
 	}
+	// The allowed origin with CR/LF appended: a server that decodes Origin
+	// before its allowlist check trims or splits off the rest and lets it
+	// through, then writes the decoded value back.
+	ps = append(ps,
+		Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(trusted), Method: http.MethodGet, role: roleCRLFAllowed},
+		Probe{Class: CRLFAllowedOrigin, Kind: Preflight, Origin: crlfOrigin(trusted), Method: pm, Header: ph.Clone(), role: roleCRLFAllowed},
+	)
 	ps = append(ps,
 		Probe{Class: CRLFInjection, Kind: Preflight, Origin: trusted, Method: pm, Header: ph.Clone(),
 			ACRH: "content-type%0d%0a" + injectedName + ":%20crlf", role: roleCRLF},
