@@ -28,7 +28,8 @@ type Options struct {
 	// The probes of one target are sent one after the other.
 	Concurrency int
 	// RatePerHost is the most requests per second sent to one host (host
-	// and port); 0 means no limit.
+	// and port), spaced evenly; 0 means no limit. The command's default is
+	// [DefaultRate].
 	RatePerHost float64
 	// Timeout bounds each request; 0 means 10 s.
 	Timeout time.Duration
@@ -41,14 +42,27 @@ type Options struct {
 	// Policy, when not nil, turns on conformance mode: the policy that
 	// matches each target says what must be allowed and what refused.
 	Policy *policyfile.File
+	// oneHost makes every target share one rate limit, as the endpoints of
+	// one API host do (the lab benchmark's endpoints have names of their
+	// own).
+	oneHost bool
 	// KeepExchanges keeps every request sent and its response in
 	// [TargetResult.Exchanges]. Without it only the findings' evidence is
 	// kept once a target is done, so that an audit of many targets holds
 	// what its findings need and no more.
 	KeepExchanges bool
+	// Thorough sends every probe of every family on a simple request and
+	// on a preflight, whatever the answers. Without it the audit is
+	// adaptive (see the package doc); with a Policy it is always thorough.
+	Thorough bool
 	// Progress, when not nil, is called after each target is done.
 	Progress func(done, total int)
 }
+
+// DefaultRate is the command's default RatePerHost: one request every
+// 20 ms to a host, never a burst. An adaptive audit sends about 25
+// requests per endpoint, so 40 endpoints of one host take about 20 s.
+const DefaultRate = 50
 
 // Report is the result of an audit. Its order depends only on the
 // targets' order and the answers, never on timing.
@@ -216,14 +230,29 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 	if opts.Policy != nil {
 		tp = policyFor(opts.Policy, t)
 	}
-	s := &sender{rt: rt, timeout: opts.Timeout, limit: lim, key: t.hostKey(), extra: opts.Header, creds: opts.CredentialsHeader}
+	key := t.hostKey()
+	if opts.oneHost {
+		key = "one host"
+	}
+	s := &sender{rt: rt, timeout: opts.Timeout, limit: lim, key: key, extra: opts.Header, creds: opts.CredentialsHeader}
 	g := grader{engine: opts.Engine, target: t}
 	run := targetRun{result: TargetResult{URL: t.URL.String(), Policy: tp.name()}}
 	var results []probeResult
 	var firstErr, stopped string
 	consecutive, failed := 0, 0
-	sendProbe := func(p Probe, rawURL string) {
-		pr := probeResult{probe: p}
+	stopping := func() bool {
+		if consecutive >= maxConsecutiveErrors && stopped == "" {
+			stopped = fmt.Sprintf("; audit stopped after %d failed requests in a row", consecutive)
+		}
+		return ctx.Err() != nil || consecutive >= maxConsecutiveErrors
+	}
+	// send sends p to rawURL and returns the result; ok is false when
+	// nothing was sent because the audit of the target stops.
+	send := func(p Probe, rawURL string) (pr probeResult, ok bool) {
+		if stopping() {
+			return pr, false
+		}
+		pr.probe = p
 		h, follow := s.headers(g, &p)
 		var resp *http.Response
 		pr.exchanges, resp, pr.err = s.send(ctx, requestMethod(p.Kind), rawURL, h, follow)
@@ -250,27 +279,27 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 			}
 		}
 		results = append(results, pr)
+		return pr, true
 	}
-	for _, p := range probes(t, tp) {
-		if ctx.Err() != nil {
-			break
-		}
-		if consecutive >= maxConsecutiveErrors {
-			stopped = fmt.Sprintf("; audit stopped after %d failed requests in a row", consecutive)
-			break
-		}
-		sendProbe(p, t.URL.String())
-	}
-	// The error-response probe: the first origin that reads the target's
-	// response, on a URL that answers with an error.
-	if consecutive < maxConsecutiveErrors && ctx.Err() == nil {
-		for _, pr := range results {
-			if pr.probe.Kind == Simple && pr.level > NoRead && !pr.probe.crlf() {
-				sendProbe(Probe{Kind: Simple, Origin: pr.probe.Origin, Method: http.MethodGet, role: roleError}, errorURL(t))
+	sendTarget := func(p Probe) (probeResult, bool) { return send(p, t.URL.String()) }
+	if opts.Thorough || tp != nil {
+		for _, p := range probes(t, tp) {
+			if _, ok := sendTarget(p); !ok {
 				break
 			}
 		}
+	} else {
+		adaptive(t, sendTarget)
 	}
+	// The error-response probe: the first origin that reads the target's
+	// response, on a URL that answers with an error.
+	for _, pr := range results {
+		if pr.probe.Kind == Simple && pr.level > NoRead && !pr.probe.crlf() {
+			send(Probe{Kind: Simple, Origin: pr.probe.Origin, Method: http.MethodGet, role: roleError}, errorURL(t))
+			break
+		}
+	}
+	stopping()
 	if firstErr != "" {
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}
