@@ -12,14 +12,15 @@ import (
 // analyzer turns the probe results of one target into findings.
 type analyzer struct {
 	t        *Target
+	exposure Exposure
 	tp       *targetPolicy
 	findings []Finding
 	once     map[string]bool // findings reported once per target
 	grouped  map[string]int  // index of the finding of a class and kind
 }
 
-func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
-	a := &analyzer{t: t, tp: tp, once: make(map[string]bool), grouped: make(map[string]int)}
+func analyze(t *Target, exposure Exposure, tp *targetPolicy, results []probeResult) []Finding {
+	a := &analyzer{t: t, exposure: exposure, tp: tp, once: make(map[string]bool), grouped: make(map[string]int)}
 	// Reflection of a foreign origin implies every narrower origin class:
 	// report it alone. And the preflight checks only apply where the
 	// target shows it means to do CORS (any response carried ACAO).
@@ -137,8 +138,8 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 		}
 		if r.level > NoRead && (!conformance || r.level > r.expected) && a.first("wildcard", 0) {
 			d := "any page reads the response (without cookies)"
-			if a.t.internal() {
-				d += "; the target is on an internal address, so \"*\" exposes what only the network protects"
+			if a.internal() {
+				d += "; the target is " + a.exposureReason() + ", so \"*\" exposes what only the network protects"
 			}
 			if conformance {
 				d += "; " + a.policyDetail(r)
@@ -177,8 +178,8 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 func (a *analyzer) privateNetworkDetail(r *probeResult) string {
 	d := fmt.Sprintf("the preflight from %s with Access-Control-Request-Private-Network: true is answered with Access-Control-Allow-Private-Network: true and Access-Control-Allow-Origin: %s, "+
 		"so a browser enforcing Private Network Access lets that public page send requests to this server", r.probe.Origin, strings.Join(r.resp.Header.Values("Access-Control-Allow-Origin"), ", "))
-	if a.t.internal() {
-		d += "; the target is on a loopback or private address, which is exactly what Private Network Access protects"
+	if a.internal() {
+		d += "; the target is " + a.exposureReason() + ", which is exactly what Private Network Access protects"
 	}
 	return d + "; Chromium 156 no longer sends this preflight (Local Network Access replaced it with a permission prompt), so only older Chromium-based browsers are concerned"
 }
@@ -300,6 +301,17 @@ func (a *analyzer) crlfFirst(r *probeResult) bool {
 	return a.first("crlf", r.probe.Kind)
 }
 
+// internal reports whether the target is graded as internal: said so by
+// Options.Exposure, or judged from its address.
+func (a *analyzer) internal() bool { return a.exposure.internal(a.t) }
+
+func (a *analyzer) exposureReason() string {
+	if a.exposure == ExposureInternal {
+		return "internal (--exposure internal)"
+	}
+	return "on a loopback or private address (or named localhost)"
+}
+
 // first reports whether a finding keyed by key and kind is the first of
 // the target; findings of such keys are reported once.
 func (a *analyzer) first(key string, k Kind) bool {
@@ -326,7 +338,7 @@ func (a *analyzer) add(r *probeResult, c Class, l Level, detail string) {
 		Evidence:    cloneExchanges(r.exchanges),
 		Fix:         c.Fix(),
 	}
-	if classes[c].grade == gradeNetwork && a.t.internal() {
+	if classes[c].grade == gradeNetwork && a.internal() {
 		f.Severity = Medium
 	}
 	a.findings = append(a.findings, f)

@@ -39,6 +39,10 @@ type Options struct {
 	// sends cookies: never on preflights. Its values are redacted in the
 	// evidence.
 	CredentialsHeader http.Header
+	// Exposure says whether targets are public or internal, for grading
+	// "*" and Private Network Access; the zero value judges from the
+	// address.
+	Exposure Exposure
 	// Policy, when not nil, turns on conformance mode: the policy that
 	// matches each target says what must be allowed and what refused.
 	Policy *policyfile.File
@@ -79,6 +83,8 @@ type TargetResult struct {
 	// Exchanges are every request sent, in order, with its response,
 	// when [Options.KeepExchanges] is set.
 	Exchanges []Exchange `json:"-"`
+	// Exposure is how the target was graded: "public" or "internal".
+	Exposure string `json:"exposure"`
 	// Requests is the number of requests sent.
 	Requests int `json:"requests"`
 	// Error is the network error that stopped or disturbed the audit of
@@ -236,7 +242,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 	}
 	s := &sender{rt: rt, timeout: opts.Timeout, limit: lim, key: key, extra: opts.Header, creds: opts.CredentialsHeader}
 	g := grader{engine: opts.Engine, target: t}
-	run := targetRun{result: TargetResult{URL: t.URL.String(), Policy: tp.name()}}
+	run := targetRun{result: TargetResult{URL: t.URL.String(), Policy: tp.name(), Exposure: opts.Exposure.judged(t)}}
 	var results []probeResult
 	var firstErr, stopped string
 	consecutive, failed := 0, 0
@@ -303,7 +309,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 	if firstErr != "" {
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}
-	run.findings = analyze(t, tp, results)
+	run.findings = analyze(t, opts.Exposure, tp, results)
 	return run
 }
 

@@ -259,7 +259,7 @@ func (c Class) SeverityRange() string {
 	case gradeAdjacent:
 		return "medium (credentialed read) / low (uncredentialed read)"
 	case gradeNetwork:
-		return "low (medium on loopback, private or localhost targets)"
+		return "low (medium on internal targets: loopback, private or localhost addresses, or --exposure internal)"
 	}
 	return classes[c].fixed.String()
 }

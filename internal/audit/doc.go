@@ -51,7 +51,7 @@
 //	any-subdomain                medium / low    https://evil.host
 //	insecure-origin              medium / low    http:// trusted by https://
 //	any-port                     medium / low    https://host:1337
-//	wildcard-origin              low (medium on loopback, private or localhost targets)
+//	wildcard-origin              low (medium on internal targets: loopback, private, localhost, or Options.Exposure)
 //	wildcard-credentials         low             "*" with credentials: browsers refuse it
 //	invalid-allow-origin         low             a malformed or repeated Access-Control-Allow-Origin
 //	crlf-injection               medium          CR/LF written into the response headers
@@ -63,7 +63,7 @@
 //	wildcard-without-origin      low             "*" and no Vary: Origin without Origin, while requests with one are checked
 //	preflight-any-method         low             Access-Control-Request-Method echoed
 //	preflight-any-header         low             Access-Control-Request-Headers echoed
-//	private-network-allowed      low (medium on loopback, private or localhost targets)
+//	private-network-allowed      low (medium on internal targets, as wildcard-origin)
 //	                                             Access-Control-Allow-Private-Network: true for a foreign origin
 //	preflight-redirected         info            preflights answered with a redirect
 //	preflight-auth-required      info            preflights answered with 401 or 407
