@@ -25,9 +25,10 @@ import (
 // policies while requests are served: each request is handled entirely
 // under the policies in force when it arrived.
 type Gateway struct {
-	log     *slog.Logger
-	metrics *Metrics
-	cur     atomic.Pointer[state]
+	log      *slog.Logger
+	metrics  *Metrics
+	cur      atomic.Pointer[state]
+	upgrades upgrades
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -38,6 +39,7 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 		logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{log: logger, metrics: m.get()}
+	g.upgrades.init()
 	if err := g.Load(f, s); err != nil {
 		return nil, err
 	}
@@ -243,6 +245,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		if path != r.URL.EscapedPath() {
 			r = withPath(r, path)
+		}
+		if isUpgrade(r) {
+			g.forwardUpgrade(st.transport, rt.proxy, rec, r)
+			break
 		}
 		forward(st.transport, rt.proxy, rec, r)
 	}
