@@ -172,6 +172,7 @@ func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
 			// The client's own X-Forwarded-For is not trusted: the
 			// upstream sees the address the gateway got the request from.
 			pr.SetXForwarded()
+			dropH2CUpgrade(pr.Out)
 		},
 		Transport: &timedTransport{base: up.transport, observe: rt.counters.upstream, errors: rt.counters.upstreamErrors},
 		ModifyResponse: func(resp *http.Response) error {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/httplex"
 )
 
 // upgrades are the upgraded connections (WebSockets and others) that the
@@ -58,4 +60,19 @@ func (g *Gateway) drainUpgrades(ctx context.Context) int64 {
 		return n
 	}
 	return 0
+}
+
+// dropH2CUpgrade removes an upgrade to h2c from the outgoing request, which
+// then goes as a plain HTTP/1.1 request (a server may ignore Upgrade, RFC
+// 9110 §7.8). h2c is hop-by-hop (its HTTP2-Settings is a connection
+// header, removed already), RFC 9113 §3.1 deprecates it, and an upstream
+// that switched would take the client's connection past the gateway's
+// routing and policies (h2c smuggling). If the upstream answers 101 all
+// the same, ReverseProxy refuses it: the request it sent asked for no
+// upgrade.
+func dropH2CUpgrade(out *http.Request) {
+	if httplex.HasListElementFold(out.Header["Upgrade"], "h2c") {
+		out.Header.Del("Upgrade")
+		out.Header.Del("Connection")
+	}
 }
