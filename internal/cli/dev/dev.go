@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -103,8 +104,8 @@ func (o *Options) check(frontend string, apis []string) error {
 		}
 		o.APIs = append(o.APIs, devproxy.API{Prefix: prefix, Target: tu})
 	}
-	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
-		return cmdutil.Usagef("invalid --listen %q: want host:port", o.Listen)
+	if _, port, err := net.SplitHostPort(o.Listen); err != nil || !validPort(port) {
+		return cmdutil.Usagef("invalid --listen %q: want host:port, the port a number (0 for any free port)", o.Listen)
 	}
 	if o.Origin != "" {
 		if _, ok := origin.Parse(o.Origin); !ok {
@@ -201,25 +202,37 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535 && p == strconv.Itoa(n)
+}
+
 // writeAtomic replaces the file name with content, never leaving it half
-// written.
+// written, nor a temporary file behind. Its errors name the file.
 func writeAtomic(name, content string) error {
+	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("--write-policy %s: not a regular file (%s), not replaced", name, fi.Mode().Type())
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".crossgate-dev-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("--write-policy %s: %w", name, err)
 	}
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
+	_, err = tmp.WriteString(content)
+	if err == nil {
+		err = tmp.Sync() // the data is on disk before the rename makes it the file
+	}
+	if e := tmp.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
-		return err
+		return fmt.Errorf("--write-policy %s: %w", name, err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return nil
 }

@@ -35,6 +35,8 @@ func TestNewCmdDev(t *testing.T) {
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --origin https://App.example.com", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --write-policy p.yaml", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 5000", wantUsage: true},
+		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 127.0.0.1:abc", wantUsage: true},
+		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 127.0.0.1:70000", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x extra", wantUsage: true},
 	} {
 		t.Run(tc.cli, func(t *testing.T) {
@@ -112,5 +114,39 @@ func TestRun_writePolicy(t *testing.T) {
 	}
 	if stdout.Len() != 0 {
 		t.Errorf("with --write-policy, standard output is %q; want nothing", stdout.String())
+	}
+}
+
+// A policy file that cannot be written stops Run at start with an error
+// naming it, and leaves no temporary file behind; a directory is never
+// replaced.
+func TestRun_writePolicyFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	target := filepath.Join(dir, "taken")
+	if err := os.Mkdir(target, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{target, filepath.Join(dir, "missing", "p.yaml")} {
+		opts, err := clitest.Parse(t, dev.NewCmdDev, []string{"--frontend", "http://127.0.0.1:1", "--api", "/api=http://127.0.0.1:1",
+			"--listen", "127.0.0.1:0", "--origin", "https://app.example.com", "--write-policy", file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr bytes.Buffer
+		opts.IO = cmdutil.IO{Out: io.Discard, ErrOut: &stderr}
+		err = dev.Run(context.Background(), opts)
+		if err == nil || !strings.Contains(err.Error(), "--write-policy "+file) {
+			t.Errorf("--write-policy %s: Run: %v; want an error naming the file", file, err)
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".crossgate-dev-") {
+				t.Errorf("--write-policy %s: left %s behind", file, e.Name())
+			}
+		}
+		if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+			t.Errorf("the directory %s was replaced", target)
+		}
 	}
 }
