@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -39,6 +40,9 @@ type Config struct {
 	// OnChange, when not nil, is called (without locks held) when a request
 	// teaches the proxy something new that changes Policy.
 	OnChange func()
+	// AllowedHosts are the host names, beyond localhost, *.localhost and
+	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]).
+	AllowedHosts []string
 }
 
 // Proxy is the development server's handler. It is safe for concurrent use.
@@ -164,7 +168,22 @@ func (p *Proxy) route(path string) *apiRoute {
 	return nil
 }
 
+// ServeHTTP refuses, with 403, a request whose Host is not localhost, a
+// subdomain of localhost, an IP address or one of cfg.AllowedHosts: a page
+// of any site whose name an attacker re-points at 127.0.0.1 (DNS
+// rebinding) would otherwise be same-origin with the development server,
+// read the frontend's sources and call the APIs with no Origin, as the
+// page itself does. Vite refuses such requests the same way
+// (server.allowedHosts). Names under .localhost always resolve to
+// loopback (RFC 6761 §6.3), and an IP address cannot be re-pointed.
+// Otherwise it forwards r.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !p.allowedHost(r.Host) {
+		http.Error(w, fmt.Sprintf("403 Forbidden: crossgate dev: Host %q is not localhost, an IP address or an --allowed-host: refused, "+
+			"as a page whose name is re-pointed at this machine (DNS rebinding) would send it; "+
+			"to serve this name, pass --allowed-host %s", r.Host, hostOnly(r.Host)), http.StatusForbidden)
+		return
+	}
 	a := p.route(r.URL.Path)
 	if a == nil {
 		p.frontend.ServeHTTP(w, r)
@@ -174,6 +193,29 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.cfg.OnChange()
 	}
 	a.proxy.ServeHTTP(w, r)
+}
+
+// hostOnly returns the host of a Host header, without port, brackets or
+// trailing dot, in lower case.
+func hostOnly(hostport string) string {
+	h := hostport
+	if hh, _, err := net.SplitHostPort(hostport); err == nil {
+		h = hh
+	}
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
+}
+
+func (p *Proxy) allowedHost(hostport string) bool {
+	h := hostOnly(hostport)
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || net.ParseIP(h) != nil {
+		return true
+	}
+	for _, a := range p.cfg.AllowedHosts {
+		if strings.EqualFold(a, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // browserHeaders are request headers that browsers add themselves, never

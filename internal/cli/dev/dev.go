@@ -34,6 +34,9 @@ type Options struct {
 	Listen      string
 	Origin      string // the frontend's production origin, or ""
 	WritePolicy string // the file to write the policy to, or ""
+	// AllowedHosts are the --allowed-host names: Host values served beyond
+	// localhost and IP addresses.
+	AllowedHosts []string
 	// Ready, when not nil, gets the address listened on (for tests).
 	Ready func(addr string)
 }
@@ -45,7 +48,7 @@ func NewCmdDev(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobr
 	var frontend string
 	var apis []string
 	cmd := &cobra.Command{
-		Use:   "dev --frontend URL --api /PATH=URL [--api ...] [--listen ADDR] [--origin ORIGIN] [--write-policy FILE]",
+		Use:   "dev --frontend URL --api /PATH=URL [--api ...] [--listen ADDR] [--origin ORIGIN] [--write-policy FILE] [--allowed-host NAME]...",
 		Short: "Serve a frontend's dev server and its APIs on one origin",
 		Long: `Serve the frontend's development server and the APIs it calls on one
 origin, as the Vite and webpack dev-server proxies do: requests under each
@@ -54,6 +57,10 @@ hot reload works) to the frontend. The browser then makes no cross-origin
 request at all: no preflight, and no Origin header reaches the APIs from the
 page (the proxy removes the Origin of requests from its own origin; a page of
 another origin keeps its Origin, so the APIs' own checks still apply).
+
+Requests whose Host is not localhost (or under .localhost), an IP address or
+an --allowed-host get 403: a site re-pointed at this machine (DNS rebinding)
+would otherwise be the page's own origin.
 
 With --origin, the frontend's production origin, it prints the policy file
 the production deployment will need when the frontend and the APIs are on
@@ -83,6 +90,7 @@ error.`,
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:5000", "the address to serve on")
 	fl.StringVar(&opts.Origin, "origin", "", "the frontend's origin in production, for the policy")
 	fl.StringVar(&opts.WritePolicy, "write-policy", "", "write the policy to this file instead of printing it (needs --origin)")
+	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host (repeatable; others get 403, against DNS rebinding)")
 	_ = cmd.MarkFlagRequired("frontend")
 	return cmd
 }
@@ -110,6 +118,11 @@ func (o *Options) check(frontend string, apis []string) error {
 	if o.Origin != "" {
 		if _, ok := origin.Parse(o.Origin); !ok {
 			return cmdutil.Usagef("invalid --origin %q: want an origin as browsers send it, such as https://app.example.com", o.Origin)
+		}
+	}
+	for _, h := range o.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ *") {
+			return cmdutil.Usagef("invalid --allowed-host %q: want a host name without port, such as devbox.lan", h)
 		}
 	}
 	if o.WritePolicy != "" && o.Origin == "" {
@@ -152,7 +165,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var err error
 	p, err = devproxy.New(devproxy.Config{
-		Frontend: opts.Frontend, APIs: opts.APIs, Origin: opts.Origin,
+		Frontend: opts.Frontend, APIs: opts.APIs, Origin: opts.Origin, AllowedHosts: opts.AllowedHosts,
 		OnChange: func() {
 			if opts.WritePolicy != "" {
 				if err := emit(false); err != nil {

@@ -36,6 +36,8 @@ func TestNewCmdDev(t *testing.T) {
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --write-policy p.yaml", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 5000", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 127.0.0.1:abc", wantUsage: true},
+		{cli: "--frontend http://localhost:5173 --api /api=http://x --allowed-host devbox.lan --allowed-host other"},
+		{cli: "--frontend http://localhost:5173 --api /api=http://x --allowed-host devbox.lan:5000", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x --listen 127.0.0.1:70000", wantUsage: true},
 		{cli: "--frontend http://localhost:5173 --api /api=http://x extra", wantUsage: true},
 	} {
