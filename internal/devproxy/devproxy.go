@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/crossgate/crossgate/fetch"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// AllowedHosts are the host names, beyond localhost, *.localhost and
 	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]).
 	AllowedHosts []string
+	// Timeout is how long to wait for an upstream's response headers;
+	// 0 means DefaultTimeout.
+	Timeout time.Duration
 }
 
 // Proxy is the development server's handler. It is safe for concurrent use.
@@ -50,6 +54,7 @@ type Proxy struct {
 	cfg      Config
 	frontend *httputil.ReverseProxy
 	apis     []*apiRoute // longest prefix first
+	tr       *http.Transport
 
 	mu sync.Mutex
 }
@@ -69,8 +74,8 @@ func New(cfg Config) (*Proxy, error) {
 	if err := checkTarget("--frontend", cfg.Frontend); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg}
-	p.frontend = newReverseProxy(cfg.Frontend, false)
+	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout)}
+	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", cfg.Frontend)
 	names := map[string]bool{}
 	for _, a := range cfg.APIs {
 		if !strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "?#* ") {
@@ -93,7 +98,7 @@ func New(cfg Config) (*Proxy, error) {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		names[name] = true
-		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: newReverseProxy(a.Target, true),
+		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, a.Target),
 			methods: map[string]bool{}, headers: map[string]bool{}})
 	}
 	slices.SortStableFunc(p.apis, func(a, b *apiRoute) int { return len(b.Prefix) - len(a.Prefix) })
