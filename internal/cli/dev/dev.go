@@ -193,7 +193,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Ready != nil {
 		opts.Ready(addr)
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown neither waits for nor closes hijacked connections, such as
+	// the frontend's hot-reload WebSocket: ending their context does (the
+	// reverse proxy then closes both sides), and the page reconnects.
+	base, cut := context.WithCancel(context.Background())
+	defer cut()
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	done := make(chan error, 1)
@@ -206,6 +211,7 @@ func Run(ctx context.Context, opts *Options) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
+	cut()
 	if err := emit(true); err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
 	}

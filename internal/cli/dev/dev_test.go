@@ -1,9 +1,13 @@
 package dev_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -150,5 +154,61 @@ func TestRun_writePolicyFails(t *testing.T) {
 		if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
 			t.Errorf("the directory %s was replaced", target)
 		}
+	}
+}
+
+// Stopping Run closes the WebSockets open through it (the frontend's hot
+// reload): http.Server.Shutdown does not track hijacked connections.
+func TestRun_stopClosesWebSockets(t *testing.T) {
+	t.Parallel()
+	fe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		brw.Flush()
+		io.Copy(conn, brw) // echo until the proxy closes
+	}))
+	defer fe.Close()
+	opts, err := clitest.Parse(t, dev.NewCmdDev, []string{"--frontend", fe.URL, "--api", "/api=" + fe.URL, "--listen", "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.IO = cmdutil.IO{Out: io.Discard, ErrOut: io.Discard}
+	addr := make(chan string, 1)
+	opts.Ready = func(a string) { addr <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- dev.Run(ctx, opts) }()
+	conn, err := net.DialTimeout("tcp", <-addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(conn, "GET /@vite/hmr HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	fmt.Fprint(conn, "hi\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "hi\n" {
+		t.Fatalf("echo %q, %v", line, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if _, err := br.ReadByte(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the WebSocket is still open after Run stopped: %v", err)
 	}
 }
