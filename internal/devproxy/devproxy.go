@@ -81,6 +81,10 @@ func New(cfg Config) (*Proxy, error) {
 		if !strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "?#* ") {
 			return nil, fmt.Errorf("--api %s: the prefix must be a path starting with /", a.Prefix)
 		}
+		if strings.Contains(a.Prefix, "%") {
+			// route matches the decoded path: an escape would never match.
+			return nil, fmt.Errorf("--api %s: write the prefix without %%-escapes; it is matched against the decoded path", a.Prefix)
+		}
 		a.Prefix = strings.TrimSuffix(a.Prefix, "/")
 		if a.Prefix == "" {
 			return nil, errors.New("--api /: the whole site would go to the API; give the API a path such as /api")

@@ -192,6 +192,7 @@ func TestNew_errors(t *testing.T) {
 		{Frontend: nil, APIs: []devproxy.API{{Prefix: "/api", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "api", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/", Target: api}}},
+		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/a%2Fb", Target: api}}}, // never matches the decoded path
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/api", Target: api}, {Prefix: "/api/", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/api", Target: &url.URL{Scheme: "ftp", Host: "x"}}}},
 	} {
