@@ -9,6 +9,8 @@ require (
 	golang.org/x/net v0.58.0
 )
 
+require github.com/goccy/go-yaml v1.19.2
+
 require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.6 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect

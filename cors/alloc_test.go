@@ -42,6 +42,7 @@ func TestAllocations(t *testing.T) {
 		ExposeHeaders:    []string{"X-Total-Count"},
 		MaxAge:           7200e9,
 	}
+	longName := "x-" + strings.Repeat("n", 254) // the longest name a policy may list
 	star := cors.Config{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}
 	longHost := "https://" + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 56) + ".preview.example.com"
 	tests := []struct {
@@ -69,6 +70,8 @@ func TestAllocations(t *testing.T) {
 		{"preflight, 10,000 names", spa, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat("x-request-id,", 10000)), false, 0},
 		{"preflight, odd method bytes", spa, "OPTIONS", preflight(appOrigin, "P\x00\xffT", ""), false, 0},
 		{"allowed actual, outer Vary", spa, "GET", origin(appOrigin), true, 1},
+		{"preflight for the longest name allowed", cors.Config{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{longName}},
+			"OPTIONS", preflight(appOrigin, "GET", strings.ToUpper(longName)), false, 1},
 		{"100 exact origins + 10 patterns", cors.Config{AllowOrigins: many}, "GET", origin("https://x.tenantj.example.net"), false, 1},
 		{"star, no Origin", star, "GET", nil, false, 1},
 		{"star, preflight with 1 MiB of commas", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)), false, 0},

@@ -86,7 +86,6 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		var pl plan
 		if isCORS && r.Method == http.MethodOptions {
 			if acrm, ok := r.Header[hdrACRM]; ok {
 				// A preflight, as decide has it, with its commonest
@@ -97,7 +96,7 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 					w.WriteHeader(http.StatusForbidden)
 					return
 				}
-				pl.kind, pl.status = KindPreflight, http.StatusForbidden
+				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
 				p.decideAllowedPreflight(r, &pl, origins, acrm)
 				if pl.acao != "" { // every answer with headers has this one
 					pl.apply(w.Header())
@@ -106,6 +105,7 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 				return
 			}
 		}
+		var pl plan
 		p.decide(r, origins, isCORS, &pl)
 		pl.apply(w.Header())
 		h.ServeHTTP(w, r)
@@ -427,11 +427,8 @@ func (p *policy) headerAllowed(name string) bool {
 	if len(name) > p.maxHeaderLen {
 		return false
 	}
-	var buf [64]byte
+	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
 	lower := buf[:0]
-	if len(name) > len(buf) {
-		lower = make([]byte, 0, len(name)) // only for configured names longer than 64 bytes
-	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' {

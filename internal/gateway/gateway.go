@@ -227,6 +227,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// and serve a resource under another policy's CORS headers.
 		rec.err = routeErr
 		http.Error(rec, "400 Bad Request: "+routeErr.Error(), http.StatusBadRequest)
+	case r.Method == http.MethodConnect:
+		// The gateway is a reverse proxy, not a forward one: a tunnel
+		// to an authority (RFC 9110 §9.3.6) is not forwarded upstream.
+		rec.err = errors.New("CONNECT is not supported: the gateway is not a forward proxy")
+		http.Error(rec, "400 Bad Request: CONNECT is not supported", http.StatusBadRequest)
 	case d.Kind == cors.KindPreflight:
 		status := d.Status
 		if status == 0 {
@@ -247,6 +252,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		if path != r.URL.EscapedPath() {
 			r = withPath(r, path)
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			rec.body = &bodyReader{ReadCloser: r.Body}
+			r.Body = rec.body
 		}
 		forward(st.transport, rt.proxy, rec, r)
 	}
@@ -285,6 +294,15 @@ func (g *Gateway) errorHandler(w http.ResponseWriter, r *http.Request, err error
 	}
 	if rec, ok := w.(*recorder); ok {
 		rec.err = err
+		if berr := rec.body.failure(); berr != nil {
+			// The client's body failed, not the upstream: past
+			// proxy.read_timeout, 408 (RFC 9110 §15.5.9).
+			status = http.StatusBadRequest
+			if isTimeout(berr) {
+				status = http.StatusRequestTimeout
+			}
+			rec.err = fmt.Errorf("reading the request body: %w", berr)
+		}
 		if r.Context().Err() != nil {
 			// The client went away: nobody reads the answer.
 			rec.clientGone = true

@@ -117,7 +117,7 @@ func load(path string) (*policyfile.File, [32]byte, error) {
 func (s *Server) loadCert(set Settings) error {
 	c, err := tls.LoadX509KeyPair(set.TLSCert, set.TLSKey)
 	if err != nil {
-		return fmt.Errorf("loading TLS certificate %q and key %q: %w", set.TLSCert, set.TLSKey, err)
+		return fmt.Errorf("proxy.tls_cert, proxy.tls_key: loading TLS certificate %q and key %q: %w", set.TLSCert, set.TLSKey, err)
 	}
 	s.cert.Store(&c)
 	return nil
@@ -156,9 +156,12 @@ func (s *Server) Listen() error {
 	s.srv = &http.Server{
 		Handler:           s.gw,
 		ReadHeaderTimeout: set.ReadHeaderTimeout,
-		IdleTimeout:       set.IdleTimeout,
-		MaxHeaderBytes:    set.MaxHeaderBytes,
-		ErrorLog:          errLog,
+		// A client that sends its body slowly, a byte at a time, would
+		// otherwise hold its connection for as long as it likes.
+		ReadTimeout:    set.ReadTimeout,
+		IdleTimeout:    set.IdleTimeout,
+		MaxHeaderBytes: set.MaxHeaderBytes,
+		ErrorLog:       errLog,
 	}
 	if set.TLSCert != "" {
 		s.srv.TLSConfig = &tls.Config{
@@ -449,6 +452,7 @@ func (s *Server) reload(cause string, force bool) {
 	s.settings = set
 	s.settings.Listen, s.settings.AdminListen = kept.Listen, kept.AdminListen
 	s.settings.ReadHeaderTimeout, s.settings.IdleTimeout, s.settings.MaxHeaderBytes = kept.ReadHeaderTimeout, kept.IdleTimeout, kept.MaxHeaderBytes
+	s.settings.ReadTimeout = kept.ReadTimeout
 	s.settings.LogFormat = kept.LogFormat
 	if kept.TLSCert == "" {
 		s.settings.TLSCert, s.settings.TLSKey = "", ""

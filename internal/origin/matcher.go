@@ -12,11 +12,9 @@ type Matcher struct {
 	// few holds the exact origins when there are at most maxFew of them:
 	// comparing a handful of strings, most of which differ in length, is
 	// cheaper than hashing the request's origin.
-	few []string
-	// lens has bit n set when some exact origin is n bytes long (n < 256),
-	// and bit 255 for all longer ones: most origins that are not listed
-	// are refused without hashing them.
-	lens [4]uint64
+	few    [maxFew]string
+	nfew   int  // the number of origins in few
+	useFew bool // few holds every exact origin
 	// byHost indexes the wildcard patterns by host: for a port wildcard the
 	// host itself, for a subdomain pattern the parent domain.
 	byHost map[string][]Pattern
@@ -62,15 +60,11 @@ func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
 		}
 	}
 	if len(m.exact) <= maxFew {
-		m.few = make([]string, 0, len(m.exact))
+		m.useFew = true
 		for o := range m.exact {
-			m.few = append(m.few, o)
+			m.few[m.nfew] = o
+			m.nfew++
 		}
-		return m
-	}
-	for o := range m.exact {
-		n := min(len(o), 255)
-		m.lens[n/64] |= 1 << (n % 64)
 	}
 	return m
 }
@@ -82,28 +76,36 @@ const maxFew = 8
 // Match reports whether origin, the raw value of an Origin header, is in
 // the set. A malformed origin is in no set.
 func (m *Matcher) Match(origin string) bool {
-	if m.few != nil || len(m.exact) == 0 {
-		for _, o := range m.few {
+	if m.useFew {
+		for _, o := range m.few[:m.nfew] {
 			if o == origin {
 				return true
 			}
 		}
-	} else if n := min(len(origin), 255); m.lens[n/64]&(1<<(n%64)) != 0 {
-		if _, ok := m.exact[origin]; ok {
-			return true
-		}
+	} else if _, ok := m.exact[origin]; ok {
+		return true
 	}
 	if len(m.byHost) == 0 {
 		return false
 	}
+	_, ok := m.MatchWildcard(origin)
+	return ok
+}
+
+// MatchWildcard returns the wildcard pattern of the set that origin, the
+// raw value of an Origin header, matches, if any.
+func (m *Matcher) MatchWildcard(origin string) (Pattern, bool) {
+	if len(m.byHost) == 0 {
+		return Pattern{}, false
+	}
 	o, ok := Parse(origin)
 	if !ok {
-		return false
+		return Pattern{}, false
 	}
 	if m.anyPort {
 		for _, p := range m.byHost[o.Host] {
 			if !p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
@@ -119,9 +121,9 @@ func (m *Matcher) Match(origin string) bool {
 		labels++
 		for _, p := range m.byHost[host[i+1:]] {
 			if p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
-	return false
+	return Pattern{}, false
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,27 +104,6 @@ func (d *decoder) decodeFile(src []byte) []*rawPolicy {
 		return nil
 	}
 	return d.top(doc.Content[0])
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// syntaxError reports an error of the YAML parser. The parser gives a line
-// (not always the exact one) but no column; when it gives no line, the
-// problem is on the first line or is a byte YAML does not allow, which
-// this finds itself.
-func (d *decoder) syntaxError(src []byte, err error) {
-	msg := err.Error()
-	pos := Pos{File: d.file, Line: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if line, col, ok := badChar(src); ok {
-			pos.Line, pos.Column = line, col
-		}
-	}
-	d.errorAt(pos, "", "yaml: %s", msg)
 }
 
 // badChar finds the first byte sequence that is not valid UTF-8 or a

@@ -34,6 +34,7 @@
 //	  upstream: echo              # the default upstream: "echo" (built in) or an http(s) URL
 //	  admin_listen: 127.0.0.1:9090  # /metrics, /healthz, /readyz; "off" for none
 //	  read_header_timeout: 10s
+//	  read_timeout: 60s           # to read a whole request, its body included
 //	  idle_timeout: 2m
 //	  upstream_timeout: 30s       # to connect to the upstream and get its response header
 //	  shutdown_timeout: 30s       # to drain the requests in flight

@@ -3,11 +3,13 @@
 package lint
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/policyfile"
@@ -33,7 +35,9 @@ func NewCmdLint(ios cmdutil.IO, runF func(context.Context, *Options) error) *cob
 FILE:LINE:COLUMN: key.path: message. Warnings (problems that do not stop the
 policies from working as written) are marked "warning:".
 
-FILE "-" reads the policy file from standard input.
+FILE "-" reads the policy file from standard input. The files that proxy reads
+at start, proxy.tls_cert and proxy.tls_key, are checked too: they must exist
+and load as a pair.
 
 Exit codes: 0 the file is valid (it may have warnings), 1 the file has
 errors, 2 a usage error or an unreadable file.`,
@@ -66,6 +70,14 @@ func Run(_ context.Context, opts *Options) error {
 	switch {
 	case err == nil:
 		diags = f.Warnings
+		// What the gateway would read at start: its TLS files.
+		if extra := f.CheckFiles(); len(extra) > 0 {
+			diags = append(slices.Clone(diags), extra...)
+			slices.SortStableFunc(diags, func(a, b policyfile.Diagnostic) int {
+				return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+			})
+			f = nil
+		}
 	case errors.As(err, &perr):
 		diags = perr.Diagnostics
 	default:
@@ -97,6 +109,9 @@ func read(opts *Options) (name string, src []byte, err error) {
 	return opts.File, src, err
 }
 
+// writeText prints the diagnostics as policyfile.FormatDiagnostics does
+// (the first policyfile.MaxPrinted, then a count of the rest), and a
+// summary that counts them all.
 func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.Diagnostic) error {
 	nerrs, nwarns := 0, 0
 	for _, d := range diags {
@@ -105,7 +120,9 @@ func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.
 		} else {
 			nerrs++
 		}
-		if _, err := fmt.Fprintln(w, d); err != nil {
+	}
+	if len(diags) > 0 {
+		if _, err := fmt.Fprintln(w, policyfile.FormatDiagnostics(diags)); err != nil {
 			return err
 		}
 	}

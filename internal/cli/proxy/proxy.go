@@ -120,25 +120,16 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// maxPrinted is how many of an invalid file's diagnostics are printed.
-const maxPrinted = 100
-
 // startError reports why the gateway could not start.
 func startError(opts *Options, err error) error {
 	var perr *policyfile.Error
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &perr):
-		// As a refused reload logs them: the first 100, then a count.
-		for i, d := range perr.Diagnostics {
-			if i == maxPrinted {
-				fmt.Fprintf(opts.IO.ErrOut, "... and %d more problems\n", len(perr.Diagnostics)-i)
-				break
-			}
-			fmt.Fprintln(opts.IO.ErrOut, d)
-		}
+		fmt.Fprintln(opts.IO.ErrOut, perr) // at most policyfile.MaxPrinted diagnostics
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("invalid policy file %q", opts.Config)}
-	case errors.As(err, &pathErr):
+	case errors.As(err, &pathErr) && pathErr.Path == opts.Config:
+		// The policy file itself; TLS files are named by the error.
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading the policy file: %w", err)}
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.Config, err)}
