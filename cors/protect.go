@@ -175,6 +175,16 @@ func (e *WebSocketError) Error() string {
 	case wsNoOrigin:
 		return "WebSocket handshake without an Origin header refused: the policy does not let non-browser clients connect (WebSocketAllowNoOrigin, websocket_allow_no_origin)"
 	case wsInvalidOrigin:
+		if e.Origin == "null" {
+			// An opaque origin serializes as "null" (HTML, "ASCII
+			// serialization of an origin",
+			// https://html.spec.whatwg.org/#ascii-serialisation-of-an-origin):
+			// no policy may allow it, any page can make itself null.
+			return `WebSocket handshake refused: its Origin is "null", the opaque origin of a sandboxed iframe, a file: page or a data: URL, which any page can take on, so no policy allows it`
+		}
+		if strings.Contains(e.Origin, ", ") {
+			return fmt.Sprintf("WebSocket handshake refused: it carries several Origin values (%q); a browser sends exactly one", e.Origin)
+		}
 		return fmt.Sprintf("WebSocket handshake refused: the Origin header %q is not a serialized origin as browsers send it", e.Origin)
 	}
 	return fmt.Sprintf("WebSocket handshake from origin %q refused: the CORS policy does not allow it, and WebSockets are not subject to CORS, so the server checks Origin itself", e.Origin)

@@ -238,6 +238,9 @@ func TestCheckWebSocket(t *testing.T) {
 			if we.Error() == "" || (len(tc.origins) == 1 && !strings.Contains(we.Error(), tc.origins[0])) {
 				t.Errorf("message %q does not name the origin", we.Error())
 			}
+			if tc.wantReason == "invalid-origin" && strings.Contains(we.Error(), "not a serialized origin") && (len(tc.origins) > 1 || tc.origins[0] == "null") {
+				t.Errorf("message %q calls %q not a serialized origin; want it to say what it is", we.Error(), tc.origins)
+			}
 		})
 	}
 }

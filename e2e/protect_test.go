@@ -258,7 +258,7 @@ func TestChromium_dev(t *testing.T) {
 	defer api.Close()
 	feURL, _ := url.Parse(fe.URL)
 	apiURL, _ := url.Parse(api.URL)
-	p, err := devproxy.New(devproxy.Config{Frontend: feURL, APIs: []devproxy.API{{Prefix: "/api", Target: apiURL}}, Origin: "https://app.example.com"})
+	p, err := devproxy.New(devproxy.Config{Frontend: feURL, APIs: []devproxy.API{{Prefix: "/api", Target: apiURL}}, Origin: "https://app.example.com", AllowedHosts: []string{"dev.test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

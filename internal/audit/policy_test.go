@@ -77,7 +77,7 @@ func TestPolicyConformance(t *testing.T) {
 		}},
 	}
 	l := startLab(t, eps)
-	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{Transport: l.transport(), Policy: f})
+	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{KeepExchanges: true, Transport: l.transport(), Policy: f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestPolicyConformance(t *testing.T) {
 	}
 	// The same deployments without the policy: the public "*" is a
 	// finding, and so is the Private Network Access the policy asked for.
-	rep, err = audit.Run(context.Background(), l.targets(t)[2:], audit.Options{Transport: l.transport()})
+	rep, err = audit.Run(context.Background(), l.targets(t)[2:], audit.Options{KeepExchanges: true, Transport: l.transport()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/crossgate/crossgate/fetch"
 )
@@ -39,6 +41,12 @@ type Config struct {
 	// OnChange, when not nil, is called (without locks held) when a request
 	// teaches the proxy something new that changes Policy.
 	OnChange func()
+	// AllowedHosts are the host names, beyond localhost, *.localhost and
+	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]).
+	AllowedHosts []string
+	// Timeout is how long to wait for an upstream's response headers;
+	// 0 means DefaultTimeout.
+	Timeout time.Duration
 }
 
 // Proxy is the development server's handler. It is safe for concurrent use.
@@ -46,6 +54,7 @@ type Proxy struct {
 	cfg      Config
 	frontend *httputil.ReverseProxy
 	apis     []*apiRoute // longest prefix first
+	tr       *http.Transport
 
 	mu sync.Mutex
 }
@@ -65,12 +74,16 @@ func New(cfg Config) (*Proxy, error) {
 	if err := checkTarget("--frontend", cfg.Frontend); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg}
-	p.frontend = newReverseProxy(cfg.Frontend, false)
+	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout)}
+	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", cfg.Frontend)
 	names := map[string]bool{}
 	for _, a := range cfg.APIs {
 		if !strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "?#* ") {
 			return nil, fmt.Errorf("--api %s: the prefix must be a path starting with /", a.Prefix)
+		}
+		if strings.Contains(a.Prefix, "%") {
+			// route matches the decoded path: an escape would never match.
+			return nil, fmt.Errorf("--api %s: write the prefix without %%-escapes; it is matched against the decoded path", a.Prefix)
 		}
 		a.Prefix = strings.TrimSuffix(a.Prefix, "/")
 		if a.Prefix == "" {
@@ -89,7 +102,7 @@ func New(cfg Config) (*Proxy, error) {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		names[name] = true
-		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: newReverseProxy(a.Target, true),
+		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, a.Target),
 			methods: map[string]bool{}, headers: map[string]bool{}})
 	}
 	slices.SortStableFunc(p.apis, func(a, b *apiRoute) int { return len(b.Prefix) - len(a.Prefix) })
@@ -164,7 +177,22 @@ func (p *Proxy) route(path string) *apiRoute {
 	return nil
 }
 
+// ServeHTTP refuses, with 403, a request whose Host is not localhost, a
+// subdomain of localhost, an IP address or one of cfg.AllowedHosts: a page
+// of any site whose name an attacker re-points at 127.0.0.1 (DNS
+// rebinding) would otherwise be same-origin with the development server,
+// read the frontend's sources and call the APIs with no Origin, as the
+// page itself does. Vite refuses such requests the same way
+// (server.allowedHosts). Names under .localhost always resolve to
+// loopback (RFC 6761 §6.3), and an IP address cannot be re-pointed.
+// Otherwise it forwards r.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !p.allowedHost(r.Host) {
+		http.Error(w, fmt.Sprintf("403 Forbidden: crossgate dev: Host %q is not localhost, an IP address or an --allowed-host: refused, "+
+			"as a page whose name is re-pointed at this machine (DNS rebinding) would send it; "+
+			"to serve this name, pass --allowed-host %s", r.Host, hostOnly(r.Host)), http.StatusForbidden)
+		return
+	}
 	a := p.route(r.URL.Path)
 	if a == nil {
 		p.frontend.ServeHTTP(w, r)
@@ -174,6 +202,29 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.cfg.OnChange()
 	}
 	a.proxy.ServeHTTP(w, r)
+}
+
+// hostOnly returns the host of a Host header, without port, brackets or
+// trailing dot, in lower case.
+func hostOnly(hostport string) string {
+	h := hostport
+	if hh, _, err := net.SplitHostPort(hostport); err == nil {
+		h = hh
+	}
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(h, "[]")), ".")
+}
+
+func (p *Proxy) allowedHost(hostport string) bool {
+	h := hostOnly(hostport)
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || net.ParseIP(h) != nil {
+		return true
+	}
+	for _, a := range p.cfg.AllowedHosts {
+		if strings.EqualFold(a, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // browserHeaders are request headers that browsers add themselves, never

@@ -60,6 +60,12 @@ func (r *recorder) last() http.Header {
 	return r.got[len(r.got)-1]
 }
 
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
 func mustURL(t *testing.T, s string) *url.URL {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -186,11 +192,59 @@ func TestNew_errors(t *testing.T) {
 		{Frontend: nil, APIs: []devproxy.API{{Prefix: "/api", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "api", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/", Target: api}}},
+		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/a%2Fb", Target: api}}}, // never matches the decoded path
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/api", Target: api}, {Prefix: "/api/", Target: api}}},
 		{Frontend: fe, APIs: []devproxy.API{{Prefix: "/api", Target: &url.URL{Scheme: "ftp", Host: "x"}}}},
 	} {
 		if _, err := devproxy.New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}
+
+// A request whose Host an attacker could have re-pointed at the machine
+// (DNS rebinding) is refused before any upstream sees it; localhost, its
+// subdomains, IP addresses and the allowed hosts are served.
+func TestProxy_hostCheck(t *testing.T) {
+	frontend := newRecorder(t, "frontend")
+	api := newRecorder(t, "api")
+	p, err := devproxy.New(devproxy.Config{
+		Frontend:     mustURL(t, frontend.URL),
+		APIs:         []devproxy.API{{Prefix: "/api", Target: mustURL(t, api.URL)}},
+		AllowedHosts: []string{"devbox.lan"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	for host, want := range map[string]int{
+		"127.0.0.1:5000": 200, "localhost:5000": 200, "LOCALHOST": 200, "app.localhost:5000": 200,
+		"[::1]:5000": 200, "192.168.1.20:5000": 200, "devbox.lan:5000": 200, "DevBox.LAN.": 200,
+		"evil.example:5000": 403, "localhost.evil.example": 403, "evil.example": 403, "devbox.lan.evil.example": 403,
+	} {
+		for _, path := range []string{"/", "/api/x"} {
+			before := frontend.count() + api.count()
+			req, _ := http.NewRequest("GET", srv.URL+path, nil)
+			req.Host = host
+			req.Header.Set("Origin", "http://"+host)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("Host %s, %s: status %d; want %d", host, path, resp.StatusCode, want)
+			}
+			if want == 403 {
+				if !strings.Contains(string(b), "DNS rebinding") || !strings.Contains(string(b), "--allowed-host") {
+					t.Errorf("Host %s: body %q does not say why", host, b)
+				}
+				if after := frontend.count() + api.count(); after != before {
+					t.Errorf("Host %s, %s reached an upstream", host, path)
+				}
+			}
 		}
 	}
 }

@@ -34,7 +34,7 @@ const (
 
 // sendRaw sends a request as written, so that the values reach the
 // gateway exactly as an attacker would send them.
-func sendRaw(t *testing.T, addr, req string) {
+func sendRawTo(t *testing.T, addr, req string) {
 	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(addr, "http://"))
 	if err != nil {
@@ -68,8 +68,8 @@ func TestAdmin_page(t *testing.T) {
 	t.Parallel()
 	g := startGateway(t, adminPolicy, gateway.Overrides{Upstream: "echo"})
 	body(t, g.do(request{path: "/api/x", host: "api.example.com", origin: "https://app.example.com"}))
-	sendRaw(t, g.url, "GET "+hostilePath+" HTTP/1.1\r\nHost: api.example.com\r\nOrigin: "+hostileOrigin+"\r\nConnection: close\r\n\r\n")
-	sendRaw(t, g.url, "OPTIONS /api/y HTTP/1.1\r\nHost: api.example.com\r\nOrigin: https://app.example.com\r\n"+
+	sendRawTo(t, g.url, "GET "+hostilePath+" HTTP/1.1\r\nHost: api.example.com\r\nOrigin: "+hostileOrigin+"\r\nConnection: close\r\n\r\n")
+	sendRawTo(t, g.url, "OPTIONS /api/y HTTP/1.1\r\nHost: api.example.com\r\nOrigin: https://app.example.com\r\n"+
 		"Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: "+hostileHeader+"\r\nConnection: close\r\n\r\n")
 
 	resp, err := client.Get(g.admin + "/admin")

@@ -25,10 +25,11 @@ import (
 // policies while requests are served: each request is handled entirely
 // under the policies in force when it arrived.
 type Gateway struct {
-	log     *slog.Logger
-	metrics *Metrics
-	cur     atomic.Pointer[state]
-	recent  *ring // the most recent refused requests, for the admin page
+	log      *slog.Logger
+	metrics  *Metrics
+	cur      atomic.Pointer[state]
+	recent   *ring // the most recent refused requests, for the admin page
+	upgrades upgrades
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -39,6 +40,7 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 		logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{log: logger, metrics: m.get(), recent: newRing()}
+	g.upgrades.init()
 	if err := g.Load(f, s); err != nil {
 		return nil, err
 	}
@@ -171,6 +173,7 @@ func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
 			// The client's own X-Forwarded-For is not trusted: the
 			// upstream sees the address the gateway got the request from.
 			pr.SetXForwarded()
+			dropH2CUpgrade(pr.Out)
 		},
 		Transport: &timedTransport{base: up.transport, observe: rt.counters.upstream, errors: rt.counters.upstreamErrors},
 		ModifyResponse: func(resp *http.Response) error {
@@ -256,6 +259,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
 			rec.body = &bodyReader{ReadCloser: r.Body}
 			r.Body = rec.body
+		}
+		if isUpgrade(r) {
+			g.forwardUpgrade(st.transport, rt.proxy, rec, r)
+			break
 		}
 		forward(st.transport, rt.proxy, rec, r)
 	}

@@ -322,6 +322,11 @@ func (s *Server) shutdown() error {
 		s.srv.Close()
 		err = fmt.Errorf("requests still in flight after the shutdown timeout (%s) were cut off", timeout)
 	}
+	// Shutdown neither waits for nor closes the upgraded connections
+	// (WebSockets): they get what is left of the timeout, then are closed.
+	if n := s.gw.drainUpgrades(ctx); n > 0 {
+		err = errors.Join(err, fmt.Errorf("upgraded connections (WebSockets) still open after the shutdown timeout (%s) were closed: %d", timeout, n))
+	}
 	s.gw.Close()
 	if s.admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), time.Second)

@@ -43,6 +43,13 @@ func (t *refusalRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// reset forgets the last response's refusal, before a new request.
+func (t *refusalRecorder) reset() {
+	t.mu.Lock()
+	t.last = ""
+	t.mu.Unlock()
+}
+
 func (t *refusalRecorder) refused() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

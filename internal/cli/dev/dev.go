@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +34,9 @@ type Options struct {
 	Listen      string
 	Origin      string // the frontend's production origin, or ""
 	WritePolicy string // the file to write the policy to, or ""
+	// AllowedHosts are the --allowed-host names: Host values served beyond
+	// localhost and IP addresses.
+	AllowedHosts []string
 	// Ready, when not nil, gets the address listened on (for tests).
 	Ready func(addr string)
 }
@@ -44,7 +48,7 @@ func NewCmdDev(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobr
 	var frontend string
 	var apis []string
 	cmd := &cobra.Command{
-		Use:   "dev --frontend URL --api /PATH=URL [--api ...] [--listen ADDR] [--origin ORIGIN] [--write-policy FILE]",
+		Use:   "dev --frontend URL --api /PATH=URL [--api ...] [--listen ADDR] [--origin ORIGIN] [--write-policy FILE] [--allowed-host NAME]...",
 		Short: "Serve a frontend's dev server and its APIs on one origin",
 		Long: `Serve the frontend's development server and the APIs it calls on one
 origin, as the Vite and webpack dev-server proxies do: requests under each
@@ -53,6 +57,10 @@ hot reload works) to the frontend. The browser then makes no cross-origin
 request at all: no preflight, and no Origin header reaches the APIs from the
 page (the proxy removes the Origin of requests from its own origin; a page of
 another origin keeps its Origin, so the APIs' own checks still apply).
+
+Requests whose Host is not localhost (or under .localhost), an IP address or
+an --allowed-host get 403: a site re-pointed at this machine (DNS rebinding)
+would otherwise be the page's own origin.
 
 With --origin, the frontend's production origin, it prints the policy file
 the production deployment will need when the frontend and the APIs are on
@@ -82,6 +90,7 @@ error.`,
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:5000", "the address to serve on")
 	fl.StringVar(&opts.Origin, "origin", "", "the frontend's origin in production, for the policy")
 	fl.StringVar(&opts.WritePolicy, "write-policy", "", "write the policy to this file instead of printing it (needs --origin)")
+	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host (repeatable; others get 403, against DNS rebinding)")
 	_ = cmd.MarkFlagRequired("frontend")
 	return cmd
 }
@@ -103,12 +112,17 @@ func (o *Options) check(frontend string, apis []string) error {
 		}
 		o.APIs = append(o.APIs, devproxy.API{Prefix: prefix, Target: tu})
 	}
-	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
-		return cmdutil.Usagef("invalid --listen %q: want host:port", o.Listen)
+	if _, port, err := net.SplitHostPort(o.Listen); err != nil || !validPort(port) {
+		return cmdutil.Usagef("invalid --listen %q: want host:port, the port a number (0 for any free port)", o.Listen)
 	}
 	if o.Origin != "" {
 		if _, ok := origin.Parse(o.Origin); !ok {
 			return cmdutil.Usagef("invalid --origin %q: want an origin as browsers send it, such as https://app.example.com", o.Origin)
+		}
+	}
+	for _, h := range o.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, ":/ *") {
+			return cmdutil.Usagef("invalid --allowed-host %q: want a host name without port, such as devbox.lan", h)
 		}
 	}
 	if o.WritePolicy != "" && o.Origin == "" {
@@ -151,7 +165,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var err error
 	p, err = devproxy.New(devproxy.Config{
-		Frontend: opts.Frontend, APIs: opts.APIs, Origin: opts.Origin,
+		Frontend: opts.Frontend, APIs: opts.APIs, Origin: opts.Origin, AllowedHosts: opts.AllowedHosts,
 		OnChange: func() {
 			if opts.WritePolicy != "" {
 				if err := emit(false); err != nil {
@@ -179,7 +193,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Ready != nil {
 		opts.Ready(addr)
 	}
-	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown neither waits for nor closes hijacked connections, such as
+	// the frontend's hot-reload WebSocket: ending their context does (the
+	// reverse proxy then closes both sides), and the page reconnects.
+	base, cut := context.WithCancel(context.Background())
+	defer cut()
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	done := make(chan error, 1)
@@ -192,6 +211,7 @@ func Run(ctx context.Context, opts *Options) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
+	cut()
 	if err := emit(true); err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
 	}
@@ -201,25 +221,37 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535 && p == strconv.Itoa(n)
+}
+
 // writeAtomic replaces the file name with content, never leaving it half
-// written.
+// written, nor a temporary file behind. Its errors name the file.
 func writeAtomic(name, content string) error {
+	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("--write-policy %s: not a regular file (%s), not replaced", name, fi.Mode().Type())
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".crossgate-dev-*")
 	if err != nil {
-		return err
+		return fmt.Errorf("--write-policy %s: %w", name, err)
 	}
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
+	_, err = tmp.WriteString(content)
+	if err == nil {
+		err = tmp.Sync() // the data is on disk before the rename makes it the file
+	}
+	if e := tmp.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
 		os.Remove(tmp.Name())
-		return err
+		return fmt.Errorf("--write-policy %s: %w", name, err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
+	return nil
 }

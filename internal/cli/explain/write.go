@@ -30,6 +30,16 @@ func writeVerdict(p *policyfile.Policy, r *http.Request, d cors.Decision) (refus
 	if d.Kind != cors.KindActual || d.Allowed {
 		return false, ""
 	}
+	if p != nil && p.Middleware.Config().ProtectWrites {
+		// CheckWrite let it through although CORS refuses the origin:
+		// net/http.CrossOriginProtection judges it same-origin.
+		why := "its Origin matches Host"
+		if s := r.Header.Get("Sec-Fetch-Site"); s != "" {
+			why = "Sec-Fetch-Site: " + s
+		}
+		return false, "reaches the handler: protect_writes lets it through as a same-origin request (" + why + "), " +
+			"and CORS does not apply to same-origin requests"
+	}
 	// CORS refuses the origin: does the request still reach the handler?
 	plan, err := fetch.Chromium.Classify(fetch.Request{Method: r.Method, URL: r.URL.String(), Origin: r.Header.Get("Origin"), Header: r.Header})
 	if err == nil && plan.NeedsPreflight() {

@@ -43,6 +43,9 @@ func TestExplainWrite(t *testing.T) {
 		{[]string{"--method", "GET", "--origin", "https://evil.example", "https://api.example.com/api/x"}, false, ""},
 		{[]string{"--method", "POST", "--origin", "https://evil.example", "https://api.example.com/other"}, false, "reaches the handler"},
 		{[]string{"--method", "DELETE", "--origin", "https://evil.example", "https://api.example.com/other"}, false, "a browser sends a preflight first"},
+		// Same-origin for net/http.CrossOriginProtection: protect_writes does not refuse it.
+		{[]string{"--method", "POST", "--origin", "https://api.example.com", "https://api.example.com/api/x"}, false, "protect_writes lets it through as a same-origin request (its Origin matches Host)"},
+		{[]string{"--method", "POST", "--origin", "https://evil.example", "--header", "Sec-Fetch-Site: same-origin", "https://api.example.com/api/x"}, false, "(Sec-Fetch-Site: same-origin)"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
