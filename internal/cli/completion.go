@@ -31,8 +31,9 @@ func fixCompletionCmd(root *cobra.Command) {
 // so that the list cannot drift from what the commands parse.
 var flagValues = map[string]map[string][]string{
 	"crossgate audit": {
-		"format":  {"text\thuman-readable report", "json\tone JSON document", "sarif\tSARIF 2.1.0"},
-		"fail-on": {"info", "low", "medium", "high"},
+		"format":   {"text\thuman-readable report", "json\tone JSON document", "sarif\tSARIF 2.1.0"},
+		"fail-on":  {"info", "low", "medium", "high"},
+		"exposure": {"auto\tjudged from the target's address", "public\treachable from the Internet", "internal\ta private network only"},
 	},
 	"crossgate check": {
 		"credentials":          {"omit\tnever send cookies", "same-origin\tcookies to the page's own origin only (fetch's default)", "include\tcookies cross-origin too"},

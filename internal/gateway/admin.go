@@ -108,6 +108,7 @@ func (s *Server) mountAdmin(mux *http.ServeMux) {
 	if abs, err := filepath.Abs(s.opts.ConfigPath); err == nil {
 		s.page.config = abs
 	}
+	mux.Handle("GET /{$}", http.RedirectHandler("/admin", http.StatusFound))
 	mux.HandleFunc("GET /admin", s.servePage)
 	mux.HandleFunc("GET /admin/state.json", s.serveState)
 	mux.HandleFunc("GET /admin/admin.js", serveAsset("admin/admin.js", "text/javascript; charset=utf-8"))

@@ -187,6 +187,16 @@ func TestAdmin_readOnly(t *testing.T) {
 	if b := body(t, resp); strings.Contains(b, "crossgate admin") {
 		t.Errorf("the gateway's listener serves the admin page")
 	}
+	// The admin listener's root leads to the page.
+	noRedirect := &http.Client{Timeout: client.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(g.admin + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body(t, resp)
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/admin" {
+		t.Errorf("GET /: got %d, Location %q; want 302 to /admin", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
 
 // The page shows the last reload and its result.

@@ -97,7 +97,7 @@ var proxySchema = []schemaKey{
 	{"upstream", upstreamSchema},
 	{"admin_listen", sString(`Address of /metrics, /healthz, /readyz and the /admin page, host:port, or "off"; default "127.0.0.1:9090".`)},
 	{"read_header_timeout", sDuration("Default 10s.")},
-	{"read_timeout", sDuration("Reading a whole request, its body included: past it the gateway answers 408; default 60s.")},
+	{"read_timeout", sDuration("To read a whole request, body included (408 past it); default 60s.")},
 	{"idle_timeout", sDuration("Keep-alive connections; default 2m.")},
 	{"upstream_timeout", sDuration("Dialling the upstream and waiting for its response headers; default 30s.")},
 	{"shutdown_timeout", sDuration("How long SIGTERM waits for requests in flight; default 30s.")},

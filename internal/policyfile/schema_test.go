@@ -142,7 +142,7 @@ proxy:
   upstream: https://backend.internal
   admin_listen: "off"
   read_header_timeout: 10s
-  read_timeout: 60s
+  read_timeout: 1m
   idle_timeout: 2m
   upstream_timeout: 30s
   shutdown_timeout: 1.5s
