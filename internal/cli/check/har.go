@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossgate/crossgate/fetch"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cookies"
 	"github.com/crossgate/crossgate/internal/devtools"
 )
 
@@ -35,6 +36,8 @@ type harResult struct {
 	// ("net::ERR_FAILED" for a CORS failure in Chromium), if any.
 	RecordedError string   `json:"recorded_error,omitempty"`
 	Notes         []string `json:"notes,omitempty"`
+	// Cookies says what the browser does with each recorded Set-Cookie.
+	Cookies []cookies.Verdict `json:"cookies,omitempty"`
 }
 
 // runHAR diagnoses every cross-origin request of the HAR at opts.HAR,
@@ -56,7 +59,7 @@ func runHAR(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.HAR, err)}
 	}
-	results := diagnoseHAR(ctx, har, opts.Engine)
+	results := diagnoseHAR(ctx, har, opts.Engine, opts.AllowThirdPartyCookies)
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -78,7 +81,7 @@ func runHAR(ctx context.Context, opts *Options) error {
 
 // diagnoseHAR runs each cross-origin request of har through the model,
 // answered from the recording: nothing is sent.
-func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine) []harResult {
+func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, allowThirdParty bool) []harResult {
 	pairs := har.PairPreflights()
 	var out []harResult
 	for i := range har.Log.Entries {
@@ -123,6 +126,14 @@ func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine) []
 			r.Notes = append(r.Notes, "disagreement: the browser recorded "+e.Response.Error+" for this request, which the model allows")
 		}
 		r.Result = res
+		cctx := cookies.Context{Origin: req.Origin, Include: req.Credentials == fetch.Include, AllowThirdParty: allowThirdParty}
+		for _, st := range res.Steps {
+			if st.Response != nil {
+				for _, line := range st.Response.Header["Set-Cookie"] {
+					r.Cookies = append(r.Cookies, cookies.CheckSetCookie(cctx, st.Request.URL, line))
+				}
+			}
+		}
 		out = append(out, r)
 	}
 	return out
@@ -231,7 +242,7 @@ func writeHARText(w io.Writer, har *devtools.HAR, results []harResult) error {
 		return err
 	}
 	for _, r := range results {
-		if r.Allowed && len(r.Warnings) == 0 && !strings.Contains(strings.Join(r.Notes, " "), "disagreement") {
+		if r.Allowed && len(r.Warnings) == 0 && len(r.Cookies) == 0 && !strings.Contains(strings.Join(r.Notes, " "), "disagreement") {
 			continue
 		}
 		fmt.Fprintf(&b, "\nentry %d: %s %s\n", r.Entry, r.Method, r.URL)
@@ -255,6 +266,7 @@ func writeHARText(w io.Writer, har *devtools.HAR, results []harResult) error {
 		for _, n := range r.Notes {
 			kv("note", n)
 		}
+		writeCookies(kv, func(_, s string) string { return s }, r.Cookies)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
