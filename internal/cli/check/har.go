@@ -19,7 +19,7 @@ import (
 )
 
 // maxHAR bounds the HAR file read: exports with bodies run to tens of MiB.
-const maxHAR = 256 << 20
+const maxHAR = 128 << 20
 
 // harResult is one cross-origin entry's diagnosis: the keys of check
 // --json, and where it comes from in the HAR.
@@ -48,6 +48,9 @@ func runHAR(ctx context.Context, opts *Options) error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (a %s)", opts.HAR, fi.Mode().Type())}
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxHAR+1))
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", opts.HAR, err)}

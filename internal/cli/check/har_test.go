@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,13 +93,19 @@ func TestRun_harJSON(t *testing.T) {
 func TestRun_harErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
+	notHAR := filepath.Join(dir, "x.har")
+	if err := os.WriteFile(notHAR, []byte(`{"log": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"check", "--har", filepath.Join(dir, "missing.har")}, "no such file"},
 		{[]string{"check", "--har", harFile, "http://a.example/"}, "give no URL"},
-		{[]string{"check", "--har", "/dev/null"}, "reading the HAR"},
+		{[]string{"check", "--har", "/dev/zero"}, "not a HAR file"},
+		{[]string{"check", "--har", dir}, "not a HAR file"},
+		{[]string{"check", "--har", notHAR}, `no "log.entries"`},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := cli.Main(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
