@@ -39,6 +39,7 @@ var setCookies = []string{
 // partitioned cookie from localhost is kept.
 func TestChromium_cookies(t *testing.T) {
 	h := browser(t)
+	h.home(t)
 	const nonce = "cookies"
 	h.target.handle(nonce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))

@@ -184,6 +184,7 @@ func decodeBase64(s string) string {
 // verdict and DevTools error Chromium gave each request.
 func TestChromium_har(t *testing.T) {
 	h := browser(t)
+	h.home(t)
 	const nonce = "har"
 	h.target.handle(nonce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
