@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/crossgate/crossgate/internal/cli"
 )
 
@@ -42,6 +43,7 @@ func checkStream(t *testing.T, args []string) ([]map[string]any, int) {
 // sends as many preflights to the server.
 func TestChromium_repeat(t *testing.T) {
 	h := browser(t)
+	h.home(t)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
 		w.Header().Set("Access-Control-Allow-Methods", "PUT")
@@ -90,6 +92,7 @@ func TestChromium_repeat(t *testing.T) {
 // same-origin fails before anything is sent.
 func TestChromium_mode(t *testing.T) {
 	h := browser(t)
+	h.home(t)
 	const nonce = "modes"
 	h.target.handle(nonce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	u := "http://127.0.0.1:" + h.target.port + "/" + nonce + "/api"
@@ -119,5 +122,16 @@ func TestChromium_mode(t *testing.T) {
 		if !got.JS.OK && r["console_message"] != got.Console {
 			t.Errorf("check --mode %s: console %q; Chromium %q", tc.mode, r["console_message"], got.Console)
 		}
+	}
+}
+
+// home opens the page origin in h's tab again: tests before may have
+// left it on another origin.
+func (h *harness) home(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(h.tab, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, chromedp.Navigate(h.origin+"/"), chromedp.WaitReady("body", chromedp.ByQuery)); err != nil {
+		t.Fatalf("opening the page origin: %v", err)
 	}
 }

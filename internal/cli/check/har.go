@@ -14,11 +14,12 @@ import (
 
 	"github.com/crossgate/crossgate/fetch"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cookies"
 	"github.com/crossgate/crossgate/internal/devtools"
 )
 
 // maxHAR bounds the HAR file read: exports with bodies run to tens of MiB.
-const maxHAR = 256 << 20
+const maxHAR = 128 << 20
 
 // harResult is one cross-origin entry's diagnosis: the keys of check
 // --json, and where it comes from in the HAR.
@@ -35,6 +36,8 @@ type harResult struct {
 	// ("net::ERR_FAILED" for a CORS failure in Chromium), if any.
 	RecordedError string   `json:"recorded_error,omitempty"`
 	Notes         []string `json:"notes,omitempty"`
+	// Cookies says what the browser does with each recorded Set-Cookie.
+	Cookies []cookies.Verdict `json:"cookies,omitempty"`
 }
 
 // runHAR diagnoses every cross-origin request of the HAR at opts.HAR,
@@ -45,6 +48,9 @@ func runHAR(ctx context.Context, opts *Options) error {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (a %s)", opts.HAR, fi.Mode().Type())}
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxHAR+1))
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", opts.HAR, err)}
@@ -56,7 +62,7 @@ func runHAR(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.HAR, err)}
 	}
-	results := diagnoseHAR(ctx, har, opts.Engine)
+	results := diagnoseHAR(ctx, har, opts.Engine, opts.AllowThirdPartyCookies)
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -78,7 +84,7 @@ func runHAR(ctx context.Context, opts *Options) error {
 
 // diagnoseHAR runs each cross-origin request of har through the model,
 // answered from the recording: nothing is sent.
-func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine) []harResult {
+func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, allowThirdParty bool) []harResult {
 	pairs := har.PairPreflights()
 	var out []harResult
 	for i := range har.Log.Entries {
@@ -123,6 +129,14 @@ func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine) []
 			r.Notes = append(r.Notes, "disagreement: the browser recorded "+e.Response.Error+" for this request, which the model allows")
 		}
 		r.Result = res
+		cctx := cookies.Context{Origin: req.Origin, Include: req.Credentials == fetch.Include, AllowThirdParty: allowThirdParty}
+		for _, st := range res.Steps {
+			if st.Response != nil {
+				for _, line := range st.Response.Header["Set-Cookie"] {
+					r.Cookies = append(r.Cookies, cookies.CheckSetCookie(cctx, st.Request.URL, line))
+				}
+			}
+		}
 		out = append(out, r)
 	}
 	return out
@@ -231,7 +245,7 @@ func writeHARText(w io.Writer, har *devtools.HAR, results []harResult) error {
 		return err
 	}
 	for _, r := range results {
-		if r.Allowed && len(r.Warnings) == 0 && !strings.Contains(strings.Join(r.Notes, " "), "disagreement") {
+		if r.Allowed && len(r.Warnings) == 0 && len(r.Cookies) == 0 && !strings.Contains(strings.Join(r.Notes, " "), "disagreement") {
 			continue
 		}
 		fmt.Fprintf(&b, "\nentry %d: %s %s\n", r.Entry, r.Method, r.URL)
@@ -255,6 +269,7 @@ func writeHARText(w io.Writer, har *devtools.HAR, results []harResult) error {
 		for _, n := range r.Notes {
 			kv("note", n)
 		}
+		writeCookies(kv, func(_, s string) string { return s }, r.Cookies)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
