@@ -121,7 +121,7 @@ func checkTarget(flag string, u *url.URL) error {
 // httputil.ReverseProxy forwards Upgrade requests, so the frontend's hot
 // reload WebSocket goes through too.
 func newReverseProxy(target *url.URL, api bool) *httputil.ReverseProxy {
-	frontendOrigin := target.Scheme + "://" + target.Host
+	own := target.Scheme + "://" + target.Host
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
@@ -132,15 +132,19 @@ func newReverseProxy(target *url.URL, api bool) *httputil.ReverseProxy {
 			}
 			// The page is on the development origin: to the upstream,
 			// the request is same-origin too.
-			if api {
+			if api && !isUpgrade(pr.In) {
 				// No Origin: the API sees what a same-origin page on its
 				// own origin would send for a GET, and needs no CORS.
 				pr.Out.Header.Del("Origin")
 			} else {
 				// Dev servers check the Origin of their hot-reload
 				// WebSocket against their own (webpack-dev-server,
-				// Vite): it is theirs.
-				pr.Out.Header.Set("Origin", frontendOrigin)
+				// Vite), and an API checks a WebSocket handshake's,
+				// which browsers always send (Fetch, "WebSocket opening
+				// handshake"): cors.Middleware.CheckWebSocket refuses
+				// one without Origin, gorilla/websocket compares its
+				// host with Host. Either sees its own origin.
+				pr.Out.Header.Set("Origin", own)
 			}
 		},
 	}
