@@ -55,6 +55,8 @@ type Proxy struct {
 	frontend *httputil.ReverseProxy
 	apis     []*apiRoute // longest prefix first
 	tr       *http.Transport
+	via      string   // this proxy's pseudonym in Via, to detect loops
+	flags    []string // by the number after via: the flag and target that forwarded a request
 
 	mu sync.Mutex
 }
@@ -74,8 +76,8 @@ func New(cfg Config) (*Proxy, error) {
 	if err := checkTarget("--frontend", cfg.Frontend); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout)}
-	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", cfg.Frontend)
+	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout), via: newVia()}
+	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", "--frontend", cfg.Frontend)
 	names := map[string]bool{}
 	for _, a := range cfg.APIs {
 		if !strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "?#* ") {
@@ -102,7 +104,7 @@ func New(cfg Config) (*Proxy, error) {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		names[name] = true
-		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, a.Target),
+		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, "--api "+a.Prefix, a.Target),
 			methods: map[string]bool{}, headers: map[string]bool{}})
 	}
 	slices.SortStableFunc(p.apis, func(a, b *apiRoute) int { return len(b.Prefix) - len(a.Prefix) })
@@ -198,6 +200,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := p.route(r.URL.Path)
+	if p.looped(w, r) {
+		return
+	}
 	if a == nil {
 		p.frontend.ServeHTTP(w, r)
 		return
