@@ -229,6 +229,9 @@ func validPort(p string) bool {
 // writeAtomic replaces the file name with content, never leaving it half
 // written, nor a temporary file behind. Its errors name the file.
 func writeAtomic(name, content string) error {
+	if real, err := filepath.EvalSymlinks(name); err == nil {
+		name = real // replace the file a symbolic link points to, not the link
+	}
 	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("--write-policy %s: not a regular file (%s), not replaced", name, fi.Mode().Type())
 	}
