@@ -42,7 +42,8 @@ type Config struct {
 	// teaches the proxy something new that changes Policy.
 	OnChange func()
 	// AllowedHosts are the host names, beyond localhost, *.localhost and
-	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]).
+	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]);
+	// ".example.com" allows example.com and its subdomains.
 	AllowedHosts []string
 	// Timeout is how long to wait for an upstream's response headers;
 	// 0 means DefaultTimeout.
@@ -229,8 +230,9 @@ func (p *Proxy) allowedHost(hostport string) bool {
 		return true
 	}
 	for _, a := range p.cfg.AllowedHosts {
-		if strings.EqualFold(a, h) {
-			return true
+		a = strings.ToLower(a)
+		if a == h || strings.HasPrefix(a, ".") && (h == a[1:] || strings.HasSuffix(h, a)) {
+			return true // ".example.com": it and its subdomains, as Vite has it
 		}
 	}
 	return false

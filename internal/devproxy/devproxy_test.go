@@ -212,7 +212,7 @@ func TestProxy_hostCheck(t *testing.T) {
 	p, err := devproxy.New(devproxy.Config{
 		Frontend:     mustURL(t, frontend.URL),
 		APIs:         []devproxy.API{{Prefix: "/api", Target: mustURL(t, api.URL)}},
-		AllowedHosts: []string{"devbox.lan"},
+		AllowedHosts: []string{"devbox.lan", ".dev.test"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +222,7 @@ func TestProxy_hostCheck(t *testing.T) {
 	for host, want := range map[string]int{
 		"127.0.0.1:5000": 200, "localhost:5000": 200, "LOCALHOST": 200, "app.localhost:5000": 200,
 		"[::1]:5000": 200, "192.168.1.20:5000": 200, "devbox.lan:5000": 200, "DevBox.LAN.": 200,
+		"dev.test:5000": 200, "a.b.dev.test": 200, "xdev.test": 403,
 		"evil.example:5000": 403, "localhost.evil.example": 403, "evil.example": 403, "devbox.lan.evil.example": 403,
 	} {
 		for _, path := range []string{"/", "/api/x"} {

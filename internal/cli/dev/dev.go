@@ -90,7 +90,7 @@ error.`,
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:5000", "the address to serve on")
 	fl.StringVar(&opts.Origin, "origin", "", "the frontend's origin in production, for the policy")
 	fl.StringVar(&opts.WritePolicy, "write-policy", "", "write the policy to this file instead of printing it (needs --origin)")
-	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host (repeatable; others get 403, against DNS rebinding)")
+	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host; .example.com for it and its subdomains (repeatable; others get 403, against DNS rebinding)")
 	_ = cmd.MarkFlagRequired("frontend")
 	return cmd
 }
