@@ -48,6 +48,10 @@ func TestProtectWrites(t *testing.T) {
 		{"PATCH from an old browser (no Sec-Fetch-Site)", "PATCH", "https://evil.example", "", true},
 		{"POST from the null origin (sandboxed iframe)", "POST", "null", "cross-site", true},
 		{"POST cross-site without Origin", "POST", "", "cross-site", true},
+		// net/http.CrossOriginProtection compares exactly: browsers send
+		// these in lower case and upper case.
+		{"POST with a mixed-case Sec-Fetch-Site", "POST", "https://evil.example", "Same-Origin", true},
+		{"lower-case get is no safe method", "get", "https://evil.example", "cross-site", true},
 		{"POST from a look-alike of a pattern", "POST", "https://preview.example.com.evil.example", "cross-site", true},
 		{"POST from an allowed origin", "POST", appOrigin, "same-site", false},
 		{"PUT from an origin a pattern allows", "PUT", "https://pr-7.preview.example.com", "same-site", false},

@@ -42,7 +42,8 @@ type Config struct {
 	// teaches the proxy something new that changes Policy.
 	OnChange func()
 	// AllowedHosts are the host names, beyond localhost, *.localhost and
-	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]).
+	// IP addresses, that requests may name in Host (see [Proxy.ServeHTTP]);
+	// ".example.com" allows example.com and its subdomains.
 	AllowedHosts []string
 	// Timeout is how long to wait for an upstream's response headers;
 	// 0 means DefaultTimeout.
@@ -55,6 +56,8 @@ type Proxy struct {
 	frontend *httputil.ReverseProxy
 	apis     []*apiRoute // longest prefix first
 	tr       *http.Transport
+	via      string   // this proxy's pseudonym in Via, to detect loops
+	flags    []string // by the number after via: the flag and target that forwarded a request
 
 	mu sync.Mutex
 }
@@ -74,8 +77,8 @@ func New(cfg Config) (*Proxy, error) {
 	if err := checkTarget("--frontend", cfg.Frontend); err != nil {
 		return nil, err
 	}
-	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout)}
-	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", cfg.Frontend)
+	p := &Proxy{cfg: cfg, tr: newTransport(cfg.Timeout), via: newVia()}
+	p.frontend = p.guard(newReverseProxy(cfg.Frontend, false), "the frontend", "--frontend", cfg.Frontend)
 	names := map[string]bool{}
 	for _, a := range cfg.APIs {
 		if !strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "?#* ") {
@@ -102,7 +105,7 @@ func New(cfg Config) (*Proxy, error) {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		names[name] = true
-		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, a.Target),
+		p.apis = append(p.apis, &apiRoute{API: a, name: name, proxy: p.guard(newReverseProxy(a.Target, true), "the API "+a.Prefix, "--api "+a.Prefix, a.Target),
 			methods: map[string]bool{}, headers: map[string]bool{}})
 	}
 	slices.SortStableFunc(p.apis, func(a, b *apiRoute) int { return len(b.Prefix) - len(a.Prefix) })
@@ -121,7 +124,7 @@ func checkTarget(flag string, u *url.URL) error {
 // httputil.ReverseProxy forwards Upgrade requests, so the frontend's hot
 // reload WebSocket goes through too.
 func newReverseProxy(target *url.URL, api bool) *httputil.ReverseProxy {
-	frontendOrigin := target.Scheme + "://" + target.Host
+	own := target.Scheme + "://" + target.Host
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
@@ -132,15 +135,19 @@ func newReverseProxy(target *url.URL, api bool) *httputil.ReverseProxy {
 			}
 			// The page is on the development origin: to the upstream,
 			// the request is same-origin too.
-			if api {
+			if api && !isUpgrade(pr.In) {
 				// No Origin: the API sees what a same-origin page on its
 				// own origin would send for a GET, and needs no CORS.
 				pr.Out.Header.Del("Origin")
 			} else {
 				// Dev servers check the Origin of their hot-reload
 				// WebSocket against their own (webpack-dev-server,
-				// Vite): it is theirs.
-				pr.Out.Header.Set("Origin", frontendOrigin)
+				// Vite), and an API checks a WebSocket handshake's,
+				// which browsers always send (Fetch, "WebSocket opening
+				// handshake"): cors.Middleware.CheckWebSocket refuses
+				// one without Origin, gorilla/websocket compares its
+				// host with Host. Either sees its own origin.
+				pr.Out.Header.Set("Origin", own)
 			}
 		},
 	}
@@ -194,6 +201,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := p.route(r.URL.Path)
+	if p.looped(w, r) {
+		return
+	}
 	if a == nil {
 		p.frontend.ServeHTTP(w, r)
 		return
@@ -220,8 +230,9 @@ func (p *Proxy) allowedHost(hostport string) bool {
 		return true
 	}
 	for _, a := range p.cfg.AllowedHosts {
-		if strings.EqualFold(a, h) {
-			return true
+		a = strings.ToLower(a)
+		if a == h || strings.HasPrefix(a, ".") && (h == a[1:] || strings.HasSuffix(h, a)) {
+			return true // ".example.com": it and its subdomains, as Vite has it
 		}
 	}
 	return false

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossgate/crossgate/cors"
 	"github.com/crossgate/crossgate/internal/devproxy"
 	"github.com/crossgate/crossgate/internal/policyfile"
 	"github.com/gobwas/ws"
@@ -211,7 +212,7 @@ func TestProxy_hostCheck(t *testing.T) {
 	p, err := devproxy.New(devproxy.Config{
 		Frontend:     mustURL(t, frontend.URL),
 		APIs:         []devproxy.API{{Prefix: "/api", Target: mustURL(t, api.URL)}},
-		AllowedHosts: []string{"devbox.lan"},
+		AllowedHosts: []string{"devbox.lan", ".dev.test"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -221,6 +222,7 @@ func TestProxy_hostCheck(t *testing.T) {
 	for host, want := range map[string]int{
 		"127.0.0.1:5000": 200, "localhost:5000": 200, "LOCALHOST": 200, "app.localhost:5000": 200,
 		"[::1]:5000": 200, "192.168.1.20:5000": 200, "devbox.lan:5000": 200, "DevBox.LAN.": 200,
+		"dev.test:5000": 200, "a.b.dev.test": 200, "xdev.test": 403,
 		"evil.example:5000": 403, "localhost.evil.example": 403, "evil.example": 403, "devbox.lan.evil.example": 403,
 	} {
 		for _, path := range []string{"/", "/api/x"} {
@@ -246,5 +248,62 @@ func TestProxy_hostCheck(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The page's WebSocket to an API goes through, to an API that checks Origin
+// as cors.Middleware.CheckWebSocket (strict: no Origin refused) and
+// gorilla/websocket (Origin's host must be Host) do: the API sees its own
+// origin, as the frontend does for hot reload, never no Origin.
+func TestProxy_apiWebSocket(t *testing.T) {
+	mw, err := cors.New(cors.Config{AllowOrigins: []string{"https://app.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotOrigin string
+	var mu sync.Mutex
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gotOrigin = r.Header.Get("Origin")
+		mu.Unlock()
+		if err := mw.CheckWebSocket(r); err != nil {
+			cors.WriteRefusal(w, err)
+			return
+		}
+		conn, _, _, err := ws.UpgradeHTTP(r, w)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		if msg, _, err := wsutil.ReadClientData(conn); err == nil {
+			wsutil.WriteServerText(conn, msg)
+		}
+	}))
+	defer api.Close()
+	frontend := newRecorder(t, "frontend")
+	p, err := devproxy.New(devproxy.Config{Frontend: mustURL(t, frontend.URL), APIs: []devproxy.API{{Prefix: "/api", Target: mustURL(t, api.URL)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d := ws.Dialer{Header: ws.HandshakeHeaderHTTP(http.Header{"Origin": {srv.URL}})}
+	conn, _, _, err := d.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/live")
+	mu.Lock()
+	o := gotOrigin
+	mu.Unlock()
+	if err != nil {
+		t.Fatalf("the page's WebSocket to the API through crossgate dev: %v (the API got Origin %q)", err, o)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	wsutil.WriteClientText(conn, []byte("hi"))
+	if msg, err := wsutil.ReadServerText(conn); err != nil || string(msg) != "hi" {
+		t.Errorf("echo %q, %v", msg, err)
+	}
+	if o != api.URL {
+		t.Errorf("the API got Origin %q; want its own, %q", o, api.URL)
 	}
 }

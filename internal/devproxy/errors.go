@@ -2,12 +2,15 @@ package devproxy
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,8 +35,19 @@ func newTransport(timeout time.Duration) *http.Transport {
 // upstream, role ("the frontend", "the API /api"), and why: the
 // developer sees it in the page or the network panel, and on standard
 // error.
-func (p *Proxy) guard(rp *httputil.ReverseProxy, role string, target *url.URL) *httputil.ReverseProxy {
+func (p *Proxy) guard(rp *httputil.ReverseProxy, role, flag string, target *url.URL) *httputil.ReverseProxy {
 	rp.Transport = p.tr
+	rewrite := rp.Rewrite
+	via := fmt.Sprintf("1.1 %s.%d", p.via, len(p.flags))
+	p.flags = append(p.flags, flag+" "+target.Redacted())
+	rp.Rewrite = func(pr *httputil.ProxyRequest) {
+		rewrite(pr)
+		// RFC 9110 §7.6.3: Via is how a proxy detects a request that
+		// comes back to it (a --frontend or --api pointing at the
+		// --listen address would otherwise multiply requests until the
+		// process runs out of files).
+		pr.Out.Header.Add("Via", via)
+	}
 	timeout := p.tr.ResponseHeaderTimeout
 	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		if errors.Is(r.Context().Err(), context.Canceled) {
@@ -52,4 +66,41 @@ func (p *Proxy) guard(rp *httputil.ReverseProxy, role string, target *url.URL) *
 		http.Error(w, fmt.Sprintf("%d %s: %s", status, http.StatusText(status), msg), status)
 	}
 	return rp
+}
+
+// newVia returns a pseudonym for Via (RFC 9110 §7.6.3) unique to this
+// process, so that two crossgate dev in a chain are no loop.
+func newVia() string {
+	return "crossgate-dev-" + rand.Text()[:12]
+}
+
+// looped answers 508 Loop Detected (RFC 5842 §7.2) if r has been through
+// this proxy already, naming the flag that sent it back, and reports
+// whether it did.
+func (p *Proxy) looped(w http.ResponseWriter, r *http.Request) bool {
+	for _, v := range r.Header.Values("Via") {
+		i := strings.Index(v, p.via+".")
+		if i < 0 {
+			continue
+		}
+		rest := v[i+len(p.via)+1:]
+		end := 0
+		for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
+			end++
+		}
+		n, err := strconv.Atoi(rest[:end])
+		if err != nil {
+			n = -1
+		}
+		flag := "a --frontend or --api"
+		if n >= 0 && n < len(p.flags) {
+			flag = p.flags[n]
+		}
+		msg := fmt.Sprintf("crossgate dev: %s is crossgate dev itself: the request came back to it (%s %s); point it at the dev server or the API, not at --listen",
+			flag, r.Method, r.URL.Path)
+		log.Print(msg)
+		http.Error(w, "508 Loop Detected: "+msg, http.StatusLoopDetected)
+		return true
+	}
+	return false
 }

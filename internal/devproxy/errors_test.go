@@ -60,3 +60,45 @@ func TestProxy_upstreamErrors(t *testing.T) {
 		}
 	}
 }
+
+// A --frontend or --api that points at crossgate dev's own address gets
+// 508 naming it at once, instead of requests that multiply until the
+// process runs out of files.
+func TestProxy_loop(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := "http://" + ln.Addr().String()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "api") }))
+	defer api.Close()
+	for _, tc := range []struct {
+		cfg  devproxy.Config
+		path string
+		want string
+	}{
+		{devproxy.Config{Frontend: mustURL(t, self), APIs: []devproxy.API{{Prefix: "/api", Target: mustURL(t, api.URL)}}}, "/", "--frontend " + self + " is crossgate dev itself"},
+		{devproxy.Config{Frontend: mustURL(t, api.URL), APIs: []devproxy.API{{Prefix: "/api", Target: mustURL(t, self+"/base")}}}, "/api/x", "--api /api " + self + "/base is crossgate dev itself"},
+	} {
+		p, err := devproxy.New(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: p}
+		go srv.Serve(ln)
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(self + tc.path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", tc.path, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusLoopDetected || !strings.Contains(string(b), tc.want) {
+			t.Errorf("GET %s: %d %q; want 508 saying %q", tc.path, resp.StatusCode, b, tc.want)
+		}
+		srv.Close() // closes ln too
+		if ln, err = net.Listen("tcp", ln.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln.Close()
+}

@@ -71,3 +71,46 @@ func TestGateway_h2cUpgradeNotForwarded(t *testing.T) {
 		}
 	}
 }
+
+// An upstream that switches protocols unasked, switches to another protocol
+// than the one asked for, or never answers a handshake gets the client a
+// 502 or a 504 (upstream_timeout), never a spliced connection or a hang.
+func TestGateway_upgradeUpstreamMisbehaves(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/open/silent" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(brw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x-other\r\n\r\n")
+		brw.Flush()
+		brw.ReadString('\n')
+	})
+	g := startGateway(t, protectPolicy, gateway.Overrides{Upstream: up.URL})
+	for _, tc := range []struct {
+		req    string
+		status int
+	}{
+		{"GET /open/plain HTTP/1.1\r\nHost: gw\r\n\r\n", 502},
+		{"GET /open/ws HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 502},
+		{"GET /open/silent HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", 504},
+	} {
+		start := time.Now()
+		resp, _, _ := sendRaw(t, g, tc.req)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%q: status %d; want %d", tc.req, resp.StatusCode, tc.status)
+		}
+		if d := time.Since(start); d > 4*time.Second {
+			t.Errorf("%q: answered after %s; upstream_timeout is 2s", tc.req, d)
+		}
+	}
+}

@@ -90,7 +90,7 @@ error.`,
 	fl.StringVar(&opts.Listen, "listen", "127.0.0.1:5000", "the address to serve on")
 	fl.StringVar(&opts.Origin, "origin", "", "the frontend's origin in production, for the policy")
 	fl.StringVar(&opts.WritePolicy, "write-policy", "", "write the policy to this file instead of printing it (needs --origin)")
-	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host (repeatable; others get 403, against DNS rebinding)")
+	fl.StringArrayVar(&opts.AllowedHosts, "allowed-host", nil, "a host name, beyond localhost and IP addresses, that requests may name in Host; .example.com for it and its subdomains (repeatable; others get 403, against DNS rebinding)")
 	_ = cmd.MarkFlagRequired("frontend")
 	return cmd
 }
@@ -229,6 +229,9 @@ func validPort(p string) bool {
 // writeAtomic replaces the file name with content, never leaving it half
 // written, nor a temporary file behind. Its errors name the file.
 func writeAtomic(name, content string) error {
+	if real, err := filepath.EvalSymlinks(name); err == nil {
+		name = real // replace the file a symbolic link points to, not the link
+	}
 	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("--write-policy %s: not a regular file (%s), not replaced", name, fi.Mode().Type())
 	}

@@ -212,3 +212,35 @@ func TestRun_stopClosesWebSockets(t *testing.T) {
 		t.Errorf("the WebSocket is still open after Run stopped: %v", err)
 	}
 }
+
+// --write-policy through a symbolic link writes the file it points to and
+// keeps the link.
+func TestRun_writePolicySymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.yaml")
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.WriteFile(real, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	opts, err := clitest.Parse(t, dev.NewCmdDev, []string{"--frontend", "http://127.0.0.1:1", "--api", "/api=http://127.0.0.1:1",
+		"--listen", "127.0.0.1:0", "--origin", "https://app.example.com", "--write-policy", link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.IO = cmdutil.IO{Out: io.Discard, ErrOut: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	opts.Ready = func(string) { cancel() }
+	if err := dev.Run(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link %s was replaced", link)
+	}
+	if b, _ := os.ReadFile(real); !strings.Contains(string(b), "protect_writes: true") {
+		t.Errorf("%s holds %q; want the policy", real, b)
+	}
+}
