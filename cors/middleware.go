@@ -424,16 +424,23 @@ func (p *policy) headerAllowed(name string) bool {
 	if len(name) > p.maxHeaderLen {
 		return false
 	}
-	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
-	lower := buf[:0]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower = append(lower, c)
+	i := 0
+	for i < len(name) && !('A' <= name[i] && name[i] <= 'Z') {
+		i++
 	}
-	_, ok := p.headers[string(lower)]
+	if i == len(name) {
+		// Lower case already, as browsers send it: the name is the key.
+		_, ok := p.headers[name]
+		return ok
+	}
+	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
+	n := copy(buf[:], name)
+	for ; i < n; i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	_, ok := p.headers[string(buf[:n])]
 	return ok
 }
 
