@@ -93,8 +93,14 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 					w.WriteHeader(http.StatusForbidden)
 					return
 				}
+				// And so is a header list too long to read.
+				acrh := r.Header[hdrACRH]
+				if p.acrhTooLong(acrh) {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
 				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
-				p.decideAllowedPreflight(r, &pl, origins, acrm)
+				p.decideAllowedPreflight(&pl, origins, acrm, acrh, r.Header[hdrACRPN])
 				if pl.acao != "" { // every answer with headers has this one
 					pl.apply(w.Header())
 				}
@@ -246,7 +252,7 @@ func (p *policy) decide(r *http.Request, origins []string, isCORS bool, pl *plan
 			// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
 			pl.kind, pl.status = KindPreflight, http.StatusForbidden
 			if p.anyOrigin || p.originAllowed(origins, pl) {
-				p.decideAllowedPreflight(r, pl, origins, acrm)
+				p.decideAllowedPreflight(pl, origins, acrm, r.Header[hdrACRH], r.Header[hdrACRPN])
 			}
 			return
 		}
@@ -307,7 +313,7 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 // headers gets the ok status and the allowed lists, so that the browser's
 // own error names what was refused (steps 7.3 to 7.8: the lists are what the
 // browser checks).
-func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm []string) {
+func (p *policy) decideAllowedPreflight(pl *plan, origins, acrm, acrh, acrpn []string) {
 	// No Vary: see varySet.
 	if len(acrm) != 1 || !httplex.IsToken(acrm[0]) {
 		pl.reason = ReasonInvalidMethod
@@ -316,7 +322,7 @@ func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm
 		}
 		return
 	}
-	hdrReason, hdrName := p.checkRequestHeaders(r.Header[hdrACRH])
+	hdrReason, hdrName := p.checkRequestHeaders(acrh)
 	if hdrReason == ReasonInvalidHeaders || hdrReason == ReasonHeadersTooLong {
 		pl.reason, pl.detail = hdrReason, hdrName
 		return
@@ -359,7 +365,7 @@ func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm
 	pl.status = p.status
 	pl.acam, pl.acah, pl.acma = p.acam, p.acah, p.acma
 	if p.pna {
-		if v := r.Header[hdrACRPN]; len(v) == 1 && v[0] == "true" {
+		if len(acrpn) == 1 && acrpn[0] == "true" {
 			pl.acapn = "true"
 		}
 	}
@@ -375,11 +381,8 @@ func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm
 // optional whitespace and empty elements, as RFC 9110 §5.6.1 asks of
 // recipients.
 func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
-	left := p.maxACRHLen + p.maxHeaderLen + 16
-	for _, line := range lines {
-		if left -= len(line) + 1; left < 0 {
-			return ReasonHeadersTooLong, ""
-		}
+	if p.acrhTooLong(lines) {
+		return ReasonHeadersTooLong, ""
 	}
 	reason, refused := ReasonAllowed, ""
 	for _, line := range lines {
@@ -413,6 +416,19 @@ func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
 		}
 	}
 	return reason, refused
+}
+
+// acrhTooLong reports whether the Access-Control-Request-Headers lines are
+// longer than any list the policy allows (plus room for one refused name),
+// by their lengths alone.
+func (p *policy) acrhTooLong(lines []string) bool {
+	left := p.maxACRHLen + p.maxHeaderLen + 16
+	for _, line := range lines {
+		if left -= len(line) + 1; left < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // headerAllowed reports whether the header name is allowed, comparing
