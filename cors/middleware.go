@@ -100,7 +100,7 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 					return
 				}
 				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
-				p.decideAllowedPreflight(&pl, origins, acrm, acrh, r.Header[hdrACRPN])
+				p.decideAllowedPreflight(r, &pl, origins, acrm, acrh)
 				if pl.acao != "" { // every answer with headers has this one
 					pl.apply(w.Header())
 				}
@@ -252,7 +252,11 @@ func (p *policy) decide(r *http.Request, origins []string, isCORS bool, pl *plan
 			// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
 			pl.kind, pl.status = KindPreflight, http.StatusForbidden
 			if p.anyOrigin || p.originAllowed(origins, pl) {
-				p.decideAllowedPreflight(pl, origins, acrm, r.Header[hdrACRH], r.Header[hdrACRPN])
+				if acrh := r.Header[hdrACRH]; p.acrhTooLong(acrh) {
+					pl.reason = ReasonHeadersTooLong
+				} else {
+					p.decideAllowedPreflight(r, pl, origins, acrm, acrh)
+				}
 			}
 			return
 		}
@@ -302,7 +306,8 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 
 // decideAllowedPreflight answers a CORS-preflight request
 // (https://fetch.spec.whatwg.org/#cors-preflight-fetch) from an origin the
-// policy allows; pl.status is the failure status.
+// policy allows, whose Access-Control-Request-Headers lines acrh are not
+// too long (acrhTooLong); pl.status is the failure status.
 //
 // A preflight refused before the method and header checks (an origin that
 // is not allowed, a malformed Origin, Access-Control-Request-Method or
@@ -313,7 +318,7 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 // headers gets the ok status and the allowed lists, so that the browser's
 // own error names what was refused (steps 7.3 to 7.8: the lists are what the
 // browser checks).
-func (p *policy) decideAllowedPreflight(pl *plan, origins, acrm, acrh, acrpn []string) {
+func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm, acrh []string) {
 	// No Vary: see varySet.
 	if len(acrm) != 1 || !httplex.IsToken(acrm[0]) {
 		pl.reason = ReasonInvalidMethod
@@ -323,7 +328,7 @@ func (p *policy) decideAllowedPreflight(pl *plan, origins, acrm, acrh, acrpn []s
 		return
 	}
 	hdrReason, hdrName := p.checkRequestHeaders(acrh)
-	if hdrReason == ReasonInvalidHeaders || hdrReason == ReasonHeadersTooLong {
+	if hdrReason == ReasonInvalidHeaders {
 		pl.reason, pl.detail = hdrReason, hdrName
 		return
 	}
@@ -365,7 +370,7 @@ func (p *policy) decideAllowedPreflight(pl *plan, origins, acrm, acrh, acrpn []s
 	pl.status = p.status
 	pl.acam, pl.acah, pl.acma = p.acam, p.acah, p.acma
 	if p.pna {
-		if len(acrpn) == 1 && acrpn[0] == "true" {
+		if v := r.Header[hdrACRPN]; len(v) == 1 && v[0] == "true" {
 			pl.acapn = "true"
 		}
 	}
@@ -373,17 +378,12 @@ func (p *policy) decideAllowedPreflight(pl *plan, origins, acrm, acrh, acrpn []s
 
 // checkRequestHeaders checks the Access-Control-Request-Headers lines
 // against the policy, and returns the first name the policy does not allow,
-// unless the lines are malformed or too long. It reads a bounded number of
-// bytes, whatever their size: no allowed list can need more than
-// p.maxACRHLen bytes, so past that (plus room for one refused name) the
-// request is refused unread. Browsers send one line of lower-case names
-// joined by "," without spaces; the parser also takes several lines,
-// optional whitespace and empty elements, as RFC 9110 §5.6.1 asks of
-// recipients.
+// unless the lines are malformed. The caller has checked their length with
+// acrhTooLong, so it reads a bounded number of bytes, whatever the request
+// holds. Browsers send one line of lower-case names joined by "," without
+// spaces; the parser also takes several lines, optional whitespace and
+// empty elements, as RFC 9110 §5.6.1 asks of recipients.
 func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
-	if p.acrhTooLong(lines) {
-		return ReasonHeadersTooLong, ""
-	}
 	reason, refused := ReasonAllowed, ""
 	for _, line := range lines {
 		for line != "" {
@@ -420,7 +420,8 @@ func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
 
 // acrhTooLong reports whether the Access-Control-Request-Headers lines are
 // longer than any list the policy allows (plus room for one refused name),
-// by their lengths alone.
+// by their lengths alone: no allowed list needs more than p.maxACRHLen
+// bytes, so a longer one is refused unread, whatever its size.
 func (p *policy) acrhTooLong(lines []string) bool {
 	left := p.maxACRHLen + p.maxHeaderLen + 16
 	for _, line := range lines {
