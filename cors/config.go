@@ -233,6 +233,7 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 	// other entry. Both make the checks linear in the number of entries,
 	// which a policy file may put in the tens of thousands.
 	exact := make(map[string]int, len(cfg.AllowOrigins))
+	var lens origin.Lengths // of the keys of exact, for the matcher
 	var others map[string]int
 	var wild []origin.Pattern
 	lookup := false // set at the first duplicate exact origin: see below
@@ -280,6 +281,7 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 			continue
 		}
 		// s is canonical: ParsePattern refuses anything else.
+		lens.Add(s)
 		if lookup {
 			if j, dup := exact[s]; dup {
 				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
@@ -303,7 +305,7 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
 		v.add(field, others["*"], "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
 	}
-	p.origins = origin.NewMatcherFrom(exact, wild)
+	p.origins = origin.NewMatcherFrom(exact, lens, wild)
 	// An exact origin covered by a wildcard pattern of the same list is a
 	// sign of confusion: say so rather than keep both. The matcher's index
 	// finds the pattern without trying each.

@@ -23,8 +23,18 @@
 //     policy does not allow. WebSockets are not subject to CORS at all:
 //     check their handshakes with [Middleware.CheckWebSocket].
 //   - Caches and CDNs between the server and browsers MUST honour Vary.
-//     The middleware sends Vary: Origin on every response whose CORS
-//     headers depend on the Origin, CORS request or not.
+//     The middleware sends Vary: Origin on every actual response whose CORS
+//     headers depend on the Origin, CORS request or not. Preflight
+//     responses carry no Vary: OPTIONS responses are not cacheable unless
+//     a cache is told otherwise (RFC 9110 §9.3.7), and the browser's
+//     preflight cache is keyed by origin, URL and credentials, not Vary;
+//     do not configure a cache to store them.
+//
+// A preflight refused before its method and headers are checked (an origin
+// not allowed, a malformed request, a header list too long for any policy)
+// gets 403 and no header at all, for the cost of a bare 403; one refused on
+// its method or headers gets the ok status and the allowed lists, so that
+// the browser's error names what was refused.
 //
 // On the request path the middleware allocates at most one array per
 // request (the values of the headers it sets), and nothing when it sets no

@@ -96,8 +96,14 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 					w.WriteHeader(http.StatusForbidden)
 					return
 				}
+				// And so is a header list too long to read.
+				acrh := r.Header[hdrACRH]
+				if p.acrhTooLong(acrh) {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
 				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
-				p.decideAllowedPreflight(r, &pl, origins, acrm)
+				p.decideAllowedPreflight(r, &pl, origins, acrm, acrh)
 				if pl.acao != "" { // every answer with headers has this one
 					pl.apply(w.Header())
 				}
@@ -249,7 +255,11 @@ func (p *policy) decide(r *http.Request, origins []string, isCORS bool, pl *plan
 			// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
 			pl.kind, pl.status = KindPreflight, http.StatusForbidden
 			if p.anyOrigin || p.originAllowed(origins, pl) {
-				p.decideAllowedPreflight(r, pl, origins, acrm)
+				if acrh := r.Header[hdrACRH]; p.acrhTooLong(acrh) {
+					pl.reason = ReasonHeadersTooLong
+				} else {
+					p.decideAllowedPreflight(r, pl, origins, acrm, acrh)
+				}
 			}
 			return
 		}
@@ -299,7 +309,8 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 
 // decideAllowedPreflight answers a CORS-preflight request
 // (https://fetch.spec.whatwg.org/#cors-preflight-fetch) from an origin the
-// policy allows; pl.status is the failure status.
+// policy allows, whose Access-Control-Request-Headers lines acrh are not
+// too long (acrhTooLong); pl.status is the failure status.
 //
 // A preflight refused before the method and header checks (an origin that
 // is not allowed, a malformed Origin, Access-Control-Request-Method or
@@ -310,7 +321,7 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 // headers gets the ok status and the allowed lists, so that the browser's
 // own error names what was refused (steps 7.3 to 7.8: the lists are what the
 // browser checks).
-func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm []string) {
+func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm, acrh []string) {
 	// No Vary: see varySet.
 	if len(acrm) != 1 || !httplex.IsToken(acrm[0]) {
 		pl.reason = ReasonInvalidMethod
@@ -319,8 +330,8 @@ func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm
 		}
 		return
 	}
-	hdrReason, hdrName := p.checkRequestHeaders(r.Header[hdrACRH])
-	if hdrReason == ReasonInvalidHeaders || hdrReason == ReasonHeadersTooLong {
+	hdrReason, hdrName := p.checkRequestHeaders(acrh)
+	if hdrReason == ReasonInvalidHeaders {
 		pl.reason, pl.detail = hdrReason, hdrName
 		return
 	}
@@ -370,20 +381,12 @@ func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm
 
 // checkRequestHeaders checks the Access-Control-Request-Headers lines
 // against the policy, and returns the first name the policy does not allow,
-// unless the lines are malformed or too long. It reads a bounded number of
-// bytes, whatever their size: no allowed list can need more than
-// p.maxACRHLen bytes, so past that (plus room for one refused name) the
-// request is refused unread. Browsers send one line of lower-case names
-// joined by "," without spaces; the parser also takes several lines,
-// optional whitespace and empty elements, as RFC 9110 §5.6.1 asks of
-// recipients.
+// unless the lines are malformed. The caller has checked their length with
+// acrhTooLong, so it reads a bounded number of bytes, whatever the request
+// holds. Browsers send one line of lower-case names joined by "," without
+// spaces; the parser also takes several lines, optional whitespace and
+// empty elements, as RFC 9110 §5.6.1 asks of recipients.
 func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
-	left := p.maxACRHLen + p.maxHeaderLen + 16
-	for _, line := range lines {
-		if left -= len(line) + 1; left < 0 {
-			return ReasonHeadersTooLong, ""
-		}
-	}
 	reason, refused := ReasonAllowed, ""
 	for _, line := range lines {
 		for line != "" {
@@ -418,6 +421,20 @@ func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
 	return reason, refused
 }
 
+// acrhTooLong reports whether the Access-Control-Request-Headers lines are
+// longer than any list the policy allows (plus room for one refused name),
+// by their lengths alone: no allowed list needs more than p.maxACRHLen
+// bytes, so a longer one is refused unread, whatever its size.
+func (p *policy) acrhTooLong(lines []string) bool {
+	left := p.maxACRHLen + p.maxHeaderLen + 16
+	for _, line := range lines {
+		if left -= len(line) + 1; left < 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // headerAllowed reports whether the header name is allowed, comparing
 // case-insensitively without allocating.
 func (p *policy) headerAllowed(name string) bool {
@@ -427,16 +444,23 @@ func (p *policy) headerAllowed(name string) bool {
 	if len(name) > p.maxHeaderLen {
 		return false
 	}
-	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
-	lower := buf[:0]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		lower = append(lower, c)
+	i := 0
+	for i < len(name) && !('A' <= name[i] && name[i] <= 'Z') {
+		i++
 	}
-	_, ok := p.headers[string(lower)]
+	if i == len(name) {
+		// Lower case already, as browsers send it: the name is the key.
+		_, ok := p.headers[name]
+		return ok
+	}
+	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
+	n := copy(buf[:], name)
+	for ; i < n; i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	_, ok := p.headers[string(buf[:n])]
 	return ok
 }
 

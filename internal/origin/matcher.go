@@ -15,6 +15,11 @@ type Matcher struct {
 	few    [maxFew]string
 	nfew   int  // the number of origins in few
 	useFew bool // few holds every exact origin
+	// lens, past maxFew exact origins, has the bits of their lengths: an
+	// origin of another length is not in the map, and is refused without
+	// hashing it (most refused origins differ in length from every listed
+	// one, when the listed ones are alike).
+	lens Lengths
 	// byHost indexes the wildcard patterns by host: for a port wildcard the
 	// host itself, for a subdomain pattern the parent domain.
 	byHost map[string][]Pattern
@@ -24,32 +29,53 @@ type Matcher struct {
 	anyPort   bool // some pattern has a port wildcard but no subdomain wildcard
 }
 
+// Lengths is a set of string lengths, 255 standing for every greater one.
+type Lengths [4]uint64
+
+// Add adds the length of s to the set.
+func (l *Lengths) Add(s string) {
+	n := min(len(s), 255)
+	l[n/64] |= 1 << (n % 64)
+}
+
+// Has reports whether the length of s may be in the set.
+func (l *Lengths) Has(s string) bool {
+	n := min(len(s), 255)
+	return l[n/64]&(1<<(n%64)) != 0
+}
+
 // NewMatcher returns a Matcher for the given patterns.
 func NewMatcher(patterns []Pattern) *Matcher {
 	exact := make(map[string]int, len(patterns))
+	var lens Lengths
 	var wild []Pattern
 	for i, p := range patterns {
 		if p.IsExact() {
-			exact[p.String()] = i
+			s := p.String()
+			exact[s] = i
+			lens.Add(s)
 		} else {
 			wild = append(wild, p)
 		}
 	}
-	return NewMatcherFrom(exact, wild)
+	return NewMatcherFrom(exact, lens, wild)
 }
 
 // NewMatcherFrom returns a Matcher for the exact origins that are the keys
 // of exact, in their serialized form, and for the wildcard patterns wild.
-// The values of exact are the caller's. The Matcher keeps exact: the caller
-// must not change it afterwards.
-func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
-	m := &Matcher{exact: exact}
+// lens holds the lengths of the keys of exact (the caller notes them as it
+// fills exact, cheaper than a walk of the map). The values of exact are the
+// caller's. The Matcher keeps exact: the caller must not change it
+// afterwards.
+func NewMatcherFrom(exact map[string]int, lens Lengths, wild []Pattern) *Matcher {
+	m := &Matcher{exact: exact, lens: lens}
 	if len(wild) > 0 {
 		m.byHost = make(map[string][]Pattern)
 	}
 	for _, p := range wild {
 		if p.IsExact() {
 			m.exact[p.String()] = -1
+			m.lens.Add(p.String())
 			continue
 		}
 		m.byHost[p.Host] = append(m.byHost[p.Host], p)
@@ -82,8 +108,10 @@ func (m *Matcher) Match(origin string) bool {
 				return true
 			}
 		}
-	} else if _, ok := m.exact[origin]; ok {
-		return true
+	} else if m.lens.Has(origin) {
+		if _, ok := m.exact[origin]; ok {
+			return true
+		}
 	}
 	if len(m.byHost) == 0 {
 		return false

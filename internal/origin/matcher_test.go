@@ -97,9 +97,10 @@ func TestMatcher_allocations(t *testing.T) {
 	}
 }
 
-// Past a handful of exact origins the Matcher looks them up in its map:
-// every listed origin matches, whatever its length, and one that is not
-// listed does not, on either side of the threshold.
+// Past a handful of exact origins the Matcher looks them up in its map,
+// after a filter on their lengths: every listed origin matches, whatever
+// its length (past 255 bytes included), and one that is not listed does
+// not, on either side of the threshold.
 func TestMatcher_manyExactOrigins(t *testing.T) {
 	for _, n := range []int{1, 8, 9, 40} {
 		var ps []origin.Pattern
