@@ -36,6 +36,8 @@ var targets = []*Target{
 	nginxTarget,
 	apacheTarget,
 	haproxyTarget,
+	caddyTarget,
+	caddyJSONTarget,
 
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)
