@@ -207,10 +207,21 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 			Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Private-Network", Value: "^true$"}),
 			Handlers: []cHandler{{Set: [][2]string{{"Access-Control-Allow-Private-Network", "true"}}}}})
 	}
+	refuse := []cHandler{{Set: allow, Add: varyPF}, {Status: "403"}}
 	if p.RefuseAuthorization {
 		main = append(main, cRoute{Comment: `allow_headers "*" never covers Authorization`,
-			Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Headers", Value: `(?i)(^|,)[ \t]*authorization[ \t]*(,|$)`}),
-			Handlers: []cHandler{{Set: allow, Add: varyPF}, {Status: "403"}}})
+			Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Headers", Value: AuthorizationRegex}),
+			Handlers: refuse})
+	}
+	if p.StrictPreflight {
+		main = append(main,
+			cRoute{Comment: "a malformed method is refused, as crossgate refuses it",
+				Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Method", Value: MethodSyntaxRegex, Not: true}),
+				Handlers: refuse},
+			cRoute{Comment: "a malformed header list is refused, as crossgate refuses it",
+				Match: pf(ok, cMatch{Kind: "present", Field: "Access-Control-Request-Headers"},
+					cMatch{Kind: "header", Field: "Access-Control-Request-Headers", Value: HeadersSyntaxRegex, Not: true}),
+				Handlers: refuse})
 	}
 	main = append(main,
 		cRoute{Comment: "allowed preflight: answered here, never forwarded", Match: pf(ok),

@@ -139,7 +139,7 @@ frontend crossgate
 	}
 	b.WriteString(`
     # The kind of request (txn.kind): noorigin, denied, ok, pf_denied,
-    # pf_auth, pf_ok. A CORS preflight is OPTIONS with Origin and
+    # pf_bad, pf_ok. A CORS preflight is OPTIONS with Origin and
     # Access-Control-Request-Method (https://fetch.spec.whatwg.org/#cors-preflight-request).
     acl cg_has_origin req.fhdr_cnt(origin) gt 0
     acl cg_pf method OPTIONS
@@ -152,9 +152,16 @@ frontend crossgate
     http-request set-var(txn.kind) str(pf_ok) if cg_pf cg_has_origin cg_acrm cg_ok
 `)
 	for _, p := range pl.Policies {
+		pol := fmt.Sprintf("{ var(txn.pol) -m str p%d } { var(txn.kind) -m str pf_ok }", p.Index)
 		if p.RefuseAuthorization {
 			fmt.Fprintf(&b, "    # %q: allow_headers \"*\" never covers Authorization.\n", p.Name)
-			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_auth) if { var(txn.pol) -m str p%d } { var(txn.kind) -m str pf_ok } { req.hdr(access-control-request-headers) -m reg -i '^[ \\t]*authorization[ \\t]*$' }\n", p.Index)
+			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_bad) if %s { req.fhdr(access-control-request-headers) -m reg -i '%s' }\n",
+				pol, strings.TrimPrefix(AuthorizationRegex, "(?i)"))
+		}
+		if p.StrictPreflight {
+			fmt.Fprintf(&b, "    # %q: a malformed method or header list is refused, as crossgate refuses it.\n", p.Name)
+			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_bad) if %s !{ req.fhdr(access-control-request-method) -m reg '%s' }\n", pol, MethodSyntaxRegex)
+			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_bad) if %s { req.fhdr_cnt(access-control-request-headers) gt 0 } !{ req.fhdr(access-control-request-headers) -m reg '%s' }\n", pol, HeadersSyntaxRegex)
 		}
 	}
 	b.WriteString("\n    # Preflights are answered here, never forwarded.\n")
@@ -199,18 +206,18 @@ frontend crossgate
 	for _, p := range pl.Policies {
 		pol := fmt.Sprintf("{ var(txn.pol) -m str p%d } !{ var(txn.upcors) -m bool }", p.Index)
 		fmt.Fprintf(&b, "    # Policy %q (policies[%d]).\n", p.Name, p.Index)
-		allowed := "{ var(txn.kind) -m str ok pf_ok pf_auth }"
+		allowed := "{ var(txn.kind) -m str ok pf_ok pf_bad }"
 		expose := "{ var(txn.kind) -m str ok }"
 		acao := `"%[var(txn.origin)]"`
 		if p.AnyOrigin {
-			allowed = "{ var(txn.kind) -m str ok pf_ok pf_auth noorigin }"
+			allowed = "{ var(txn.kind) -m str ok pf_ok pf_bad noorigin }"
 			expose = "{ var(txn.kind) -m str ok noorigin }"
 			acao = `"*"`
 		}
 		pfok := "{ var(txn.kind) -m str pf_ok }"
 		fmt.Fprintf(&b, "    http-after-response set-header Access-Control-Allow-Origin %s if %s %s\n", acao, pol, allowed)
 		if p.Credentials {
-			fmt.Fprintf(&b, "    http-after-response set-header Access-Control-Allow-Credentials \"true\" if %s %s\n", pol, "{ var(txn.kind) -m str ok pf_ok pf_auth }")
+			fmt.Fprintf(&b, "    http-after-response set-header Access-Control-Allow-Credentials \"true\" if %s %s\n", pol, "{ var(txn.kind) -m str ok pf_ok pf_bad }")
 		}
 		if p.AllowMethods != "" {
 			fmt.Fprintf(&b, "    http-after-response set-header Access-Control-Allow-Methods %s if %s %s\n", hq(p.AllowMethods), pol, pfok)

@@ -33,14 +33,5 @@ func startCaddy(adapter string) exporttest.StartFunc {
 	}
 }
 
-func TestLiveCaddy(t *testing.T) {
-	for _, tc := range []struct{ format, adapter string }{{"caddy", "caddyfile"}, {"caddy-json", ""}} {
-		tg, _ := export.Lookup(tc.format)
-		for _, file := range examples(t) {
-			t.Run(tc.format+"/"+filepath.Base(file), func(t *testing.T) {
-				res := exporttest.Run(t, file, tg, startCaddy(tc.adapter), exporttest.Options{})
-				exporttest.AuditExport(t, file, res)
-			})
-		}
-	}
-}
+func TestLiveCaddy(t *testing.T)     { runLive(t, "caddy", startCaddy("caddyfile")) }
+func TestLiveCaddyJSON(t *testing.T) { runLive(t, "caddy-json", startCaddy("")) }

@@ -20,12 +20,4 @@ func startHAProxy(t *testing.T, pl *export.Plan, conf string) {
 	exporttest.WaitListening(t, pl.Listen)
 }
 
-func TestLiveHAProxy(t *testing.T) {
-	tg, _ := export.Lookup("haproxy")
-	for _, file := range examples(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			res := exporttest.Run(t, file, tg, startHAProxy, exporttest.Options{})
-			exporttest.AuditExport(t, file, res)
-		})
-	}
-}
+func TestLiveHAProxy(t *testing.T) { runLive(t, "haproxy", startHAProxy) }
