@@ -32,6 +32,9 @@ type Options struct {
 	// Approximate lets the export have approximate differences (none
 	// unsupported): the browser must still see the same.
 	Approximate bool
+	// Collect records the mismatches in Result.Mismatches instead of
+	// failing the test (for the harness's own tests).
+	Collect bool
 }
 
 // Result is what Run sent and got.
@@ -44,6 +47,8 @@ type Result struct {
 	GatewayAddr     string
 	Cases           []Case
 	Export, Gateway []Outcome
+	// Mismatches are the failures found, when Options.Collect is set.
+	Mismatches []string
 }
 
 // Run exports the policy file with tg, starts the server with start in
@@ -112,15 +117,22 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 		if opts.IgnorePath {
 			want.Path, got.Path = "", ""
 		}
+		fail := func(format string, args ...any) {
+			if opts.Collect {
+				res.Mismatches = append(res.Mismatches, fmt.Sprintf(format, args...))
+				return
+			}
+			t.Errorf(format, args...)
+		}
 		if !equal(want, got) {
-			t.Errorf("%s: %s (%s %s, Host %s, Origin %q):\n  %s: %s\n  crossgate proxy: %s",
+			fail("%s: %s (%s %s, Host %s, Origin %q):\n  %s: %s\n  crossgate proxy: %s",
 				tg.Name, c.Name, c.Method, c.Target, c.Host, c.Origin, tg.Name, got, want)
 		}
 		if len(got.Duplicates) > 0 {
-			t.Errorf("%s: %s: duplicate headers %v", tg.Name, c.Name, got.Duplicates)
+			fail("%s: %s: duplicate headers %v", tg.Name, c.Name, got.Duplicates)
 		}
 		if c.Preflight != nil && got.Reached {
-			t.Errorf("%s: %s: the preflight reached the upstream", tg.Name, c.Name)
+			fail("%s: %s: the preflight reached the upstream", tg.Name, c.Name)
 		}
 	}
 	if t.Failed() {
