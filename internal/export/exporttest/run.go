@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -103,12 +104,13 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	}
 	t.Cleanup(client.CloseIdleConnections)
 	res := &Result{Plan: pl, Conf: conf, ExportURL: "http://" + listen, GatewayAddr: strings.TrimPrefix(gsrv.URL, "http://"), Cases: Battery(pl)}
+	run := runs.Add(1) // case ids are unique in the process
 	for _, c := range res.Cases {
-		want, err := Send(client, gsrv.URL, "gw-", c, up)
+		want, err := Send(client, gsrv.URL, fmt.Sprintf("gw%d-", run), c, up)
 		if err != nil {
 			t.Fatalf("gateway: %s: %v", c.Name, err)
 		}
-		got, err := Send(client, res.ExportURL, "ex-", c, up)
+		got, err := Send(client, res.ExportURL, fmt.Sprintf("ex%d-", run), c, up)
 		if err != nil {
 			t.Fatalf("%s: %s: %v", tg.Name, c.Name, err)
 		}
@@ -141,11 +143,13 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	return res
 }
 
+var runs atomic.Int64
+
 func equal(a, b Outcome) bool {
 	return a.Status == b.Status && a.Omit == b.Omit && a.Include == b.Include &&
 		slices.Equal(a.ReadOmit, b.ReadOmit) && slices.Equal(a.ReadInclude, b.ReadInclude) &&
 		a.MaxAge == b.MaxAge && slices.Equal(a.Vary, b.Vary) && a.ACAO == b.ACAO &&
-		slices.Equal(a.Duplicates, b.Duplicates) && a.Reached == b.Reached && a.Path == b.Path
+		slices.Equal(a.Duplicates, b.Duplicates) && a.Reached == b.Reached && a.Path == b.Path && a.Upstream == b.Upstream
 }
 
 // Binary returns the path of the named program, or skips t with a message
