@@ -82,6 +82,9 @@ func renderApache(pl *Plan, w io.Writer) error {
 #   (it is the idle percentage): the origin comes from %%{CG_ORIGIN}e.
 # - Paths holding an encoded slash or backslash (%%2F, %%5C) are refused
 #   with 400, as crossgate proxy refuses those that would change the policy.
+# - mod_proxy forwards the normalised path (no dot segments), with reserved
+#   characters decoded where a path may hold them (%%2B arrives as +);
+#   crossgate proxy keeps their encoding.
 `, pl.File)
 	listen := pl.Listen
 	if pl.ListenHost == "" {

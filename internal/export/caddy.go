@@ -431,6 +431,10 @@ func renderCaddyfile(pl *Plan, w io.Writer) error {
 # - Preflights are answered with respond, never proxied; a plain OPTIONS is.
 # - Errors skip the handlers that ran: handle_errors sets the CORS headers
 #   again on Caddy's own 502/504.
+# - reverse_proxy forwards the raw path (/v1/../x): a rewrite to the path
+#   path_regexp matched (the cleaned one) forwards the normalised path, as
+#   crossgate proxy does. Behind an upstream's base path, reserved
+#   characters arrive decoded (%%2B as +).
 `, pl.File)
 	b.WriteString("{\n\tadmin off\n\tauto_https off\n}\n\n")
 	listenHost, port := pl.ListenHost, pl.ListenPort

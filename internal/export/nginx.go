@@ -109,7 +109,9 @@ func renderNginx(pl *Plan, w io.Writer) error {
 #   gets a redirect fails: every such P has an exact location of its own.
 # - proxy_pass with a URI part sends the normalised path, the one the
 #   location was chosen on (without one, nginx forwards the raw URI, so
-#   /v1/../admin would reach the upstream under /v1/'s policy). Paths
+#   /v1/../admin would reach the upstream under /v1/'s policy), re-encoded
+#   only where a path must be: reserved characters arrive decoded (%%2B as
+#   +), where crossgate proxy keeps their encoding. Paths
 #   holding an encoded slash or backslash (%%2F, %%5C) are refused with
 #   400, as crossgate proxy refuses those that would change the policy.
 # - Vary: Origin on every response whose answer depends on the origin,

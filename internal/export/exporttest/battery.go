@@ -68,6 +68,7 @@ func Battery(pl *export.Plan) []Case {
 		}
 		add(Case{Name: name("no Origin"), Host: host, Target: base})
 		add(Case{Name: name("upstream 500"), Host: host, Target: base + "/status/500", Origin: good})
+		add(Case{Name: name("percent-encoded path"), Host: host, Target: base + "/a%2Bb%20c%7E%41?q=1%2B2", Origin: good})
 		add(Case{Name: name("upstream 404, no Origin"), Host: host, Target: base + "/status/404"})
 		if route.Path != "/" {
 			t := strings.TrimSuffix(route.Path, "/")
