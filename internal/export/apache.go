@@ -104,12 +104,15 @@ func renderApache(pl *Plan, w io.Writer) error {
 	for i, s := range ordered {
 		fmt.Fprintf(&b, "\n<VirtualHost %s>\n", vhostAddr)
 		switch {
-		case s.Host == "":
+		case s.Default():
 			b.WriteString("    # Hosts that no other VirtualHost names.\n    ServerName crossgate-default.invalid\n")
-		case strings.HasPrefix(s.Host, "*."):
-			fmt.Fprintf(&b, "    ServerName crossgate-%d.invalid\n    ServerAlias %s\n", i, s.Host)
+		case s.Wildcard():
+			fmt.Fprintf(&b, "    ServerName crossgate-%d.invalid\n    ServerAlias %s\n", i, s.Hosts[0])
 		default:
-			fmt.Fprintf(&b, "    ServerName %s\n", s.Host)
+			fmt.Fprintf(&b, "    ServerName %s\n", s.Hosts[0])
+			if len(s.Hosts) > 1 {
+				fmt.Fprintf(&b, "    ServerAlias %s\n", strings.Join(s.Hosts[1:], " "))
+			}
 		}
 		if err := apacheServer(&b, pl, s); err != nil {
 			return err

@@ -100,11 +100,11 @@ frontend crossgate
 	for _, s := range servers {
 		hostCond := ""
 		switch {
-		case s.Host == "":
-		case strings.HasPrefix(s.Host, "*."):
-			hostCond = fmt.Sprintf(" { var(txn.host) -m end %s }", s.Host[1:])
+		case s.Default():
+		case s.Wildcard():
+			hostCond = fmt.Sprintf(" { var(txn.host) -m end %s }", s.Hosts[0][1:])
 		default:
-			hostCond = fmt.Sprintf(" { var(txn.host) -m str %s }", s.Host)
+			hostCond = fmt.Sprintf(" { var(txn.host) -m str %s }", strings.Join(s.Hosts, " "))
 		}
 		for _, l := range s.Locations {
 			pathCond := ""

@@ -154,10 +154,10 @@ func renderNginx(pl *Plan, w io.Writer) error {
 		if pl.ListenHost == "" {
 			listen = pl.ListenPort
 		}
-		if s.Host == "" {
+		if s.Default() {
 			fmt.Fprintf(&b, "    listen %s default_server;\n    server_name _;\n", listen)
 		} else {
-			fmt.Fprintf(&b, "    listen %s;\n    server_name %s;\n", listen, s.Host)
+			fmt.Fprintf(&b, "    listen %s;\n    server_name %s;\n", listen, strings.Join(s.Hosts, " "))
 		}
 		b.WriteString("    # crossgate proxy refuses a path whose encoded slashes would select another policy.\n")
 		b.WriteString("    if ($request_uri ~* \"%2f|%5c\") {\n        return 400;\n    }\n")
