@@ -72,6 +72,9 @@ global
 
 defaults
     mode http
+    # No retry, as crossgate proxy: a refused connection gets a 503 at once
+    # (HAProxy waits a second before each of its 3 default retries).
+    retries 0
     timeout connect 30s
     timeout client 2m
     timeout server 30s

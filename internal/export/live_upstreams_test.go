@@ -63,3 +63,47 @@ func TestLiveUpstreams(t *testing.T) {
 		})
 	}
 }
+
+// The server's own error (its upstream is down) carries the CORS headers,
+// as crossgate proxy's 502 does.
+func TestLiveUpstreamDown(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start exporttest.StartFunc
+	}{
+		{"nginx", startNginx}, {"apache", startApache}, {"haproxy", startHAProxy},
+		{"caddy", startCaddy("caddyfile")}, {"caddy-json", startCaddy("")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, _ := export.Lookup(tc.name)
+			src := `policies:
+  - name: down
+    match: { paths: [/down/] }
+    allow_origins: [https://app.example.com, "https://*.app.example.com"]
+    allow_credentials: true
+    expose_headers: [X-Total-Count]
+    upstream: http://127.0.0.1:` + exporttest.FreePort(t) + `
+  - name: up
+    allow_origins: ["*"]
+`
+			file := filepath.Join(t.TempDir(), "down.yaml")
+			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := exporttest.Run(t, file, tg, tc.start, exporttest.Options{StatusClass: true, DecodedPath: true})
+			n := 0
+			for i, c := range res.Cases {
+				o := res.Export[i]
+				if strings.HasPrefix(c.Name, "down: allowed origin") {
+					n++
+					if o.Status < 500 || o.Include != "ok" {
+						t.Errorf("%s: %s; want a 5xx the page can read", c.Name, o)
+					}
+				}
+			}
+			if n == 0 {
+				t.Error("no request to the policy whose upstream is down")
+			}
+		})
+	}
+}
