@@ -75,6 +75,11 @@ func Battery(pl *export.Plan) []Case {
 			for _, path := range []string{t, t + "x", t + "/", t + "/../x", "//" + strings.TrimPrefix(t, "/") + "//x", t + "/./" + probeSegment} {
 				add(Case{Name: name("path " + path), Host: host, Target: path, Origin: good})
 			}
+			// An encoded slash that would select another policy once
+			// decoded: crossgate proxy refuses it (400).
+			if r, ok := pl.Lookup(hostOnly(host), "/"+probeSegment); !ok || r.Policy != p {
+				add(Case{Name: name("ambiguous path"), Host: host, Target: t + "/..%2F" + probeSegment, Origin: good})
+			}
 		}
 		if route.Host != "" {
 			add(Case{Name: name("host with a port"), Host: host + ":8443", Target: base, Origin: good})
