@@ -19,6 +19,7 @@ var apacheTarget = &Target{
 		c := ProxyCaps()
 		c.PreflightStatus = Approx("a preflight_status other than 204 is answered by mod_rewrite's R=NNN, which sends Apache's error-page body with it")
 		c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: mod_headers cannot make the policy's headers give way to the upstream's per response")
+		c.ProtectWrites = Yes
 		return c
 	}(),
 	Render:        renderApache,
@@ -180,6 +181,14 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 			fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_HAS_ORIGIN} !=1\n    RewriteRule ^ - [E=CG_ALLOW_%s:1,E=CG_EXPOSE_%s:1]\n", cond, i, i)
 		} else {
 			fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_HAS_ORIGIN} !=1\n    RewriteRule ^ - [E=CG_VARY_%s:1]\n", cond, i)
+		}
+		if p.ProtectWrites {
+			// A write (not GET, HEAD, OPTIONS) is cross-origin when
+			// Sec-Fetch-Site says so, or, without it, when the Origin's
+			// host is not the Host (net/http.CrossOriginProtection).
+			refuseWrite := fmt.Sprintf("    RewriteRule ^ - [E=CG_VARY_%s:1,R=403,L]\n", i)
+			fmt.Fprintf(b, "    # protect_writes: a cross-origin write from an origin not allowed.\n%s    RewriteCond %%{REQUEST_METHOD} !^(GET|HEAD|OPTIONS)$\n    RewriteCond %%{ENV:CG_OK} !=1\n    RewriteCond %%{HTTP:Sec-Fetch-Site} . [NV]\n    RewriteCond %%{HTTP:Sec-Fetch-Site} !^(same-origin|none)$ [NV]\n%s", cond, refuseWrite)
+			fmt.Fprintf(b, "%s    RewriteCond %%{REQUEST_METHOD} !^(GET|HEAD|OPTIONS)$\n    RewriteCond %%{ENV:CG_OK} !=1\n    RewriteCond %%{HTTP:Sec-Fetch-Site} ^$ [NV]\n    RewriteCond %%{HTTP:Origin} . [NV]\n    RewriteCond \"%%{HTTP:Origin}|%%{HTTP_HOST}\" \"!^[^:/|]+://([^/|]+)\\|\\1$\" [NV]\n%s", cond, refuseWrite)
 		}
 		// Preflights: answered here, never proxied.
 		if p.AllowPrivateNetwork {
