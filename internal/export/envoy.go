@@ -62,7 +62,7 @@ type envoyBootstrap struct {
 }
 
 type envoyListener struct {
-	Name         string `yaml:"name"`
+	Name         string       `yaml:"name"`
 	Address      envoyAddress `yaml:"address"`
 	FilterChains []struct {
 		Filters []envoyFilter `yaml:"filters"`
