@@ -12,6 +12,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
+	"github.com/crossgate/crossgate/internal/cli/export"
 	"github.com/crossgate/crossgate/internal/cli/lint"
 	"github.com/crossgate/crossgate/internal/cli/proxy"
 	"github.com/spf13/cobra"
@@ -74,6 +75,7 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		proxy.NewCmdProxy(ios, nil),
 		check.NewCmdCheck(ios, nil),
 		audit.NewCmdAudit(ios, nil),
+		export.NewCmdExport(ios, nil),
 	)
 	return root
 }

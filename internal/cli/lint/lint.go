@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/export"
 	"github.com/crossgate/crossgate/internal/policyfile"
 	"github.com/spf13/cobra"
 )
@@ -20,6 +22,9 @@ type Options struct {
 	IO   cmdutil.IO
 	File string // the policy file, or "-" for standard input
 	JSON bool
+	// Target, when set, is an export format: lint then also lists what
+	// crossgate export --format Target could not express exactly.
+	Target string
 }
 
 // NewCmdLint returns the lint command. runF, when not nil, runs instead of
@@ -27,7 +32,7 @@ type Options struct {
 func NewCmdLint(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: ios}
 	cmd := &cobra.Command{
-		Use:                   "lint [--json] FILE",
+		Use:                   "lint [--json] [--target FORMAT] FILE",
 		DisableFlagsInUseLine: true,
 		Short:                 "Check a policy file",
 		Long: `Check a policy file and print every problem found, each as
@@ -36,13 +41,23 @@ policies from working as written) are marked "warning:".
 
 FILE "-" reads the policy file from standard input.
 
+With --target FORMAT, lint also lists what crossgate export --format FORMAT
+could not express exactly, each naming the policy, the field and the
+format's limit, and fails if there is any.
+
 Exit codes: 0 the file is valid (it may have warnings), 1 the file has
-errors, 2 a usage error or an unreadable file.`,
+errors (or, with --target, differences), 2 a usage error or an unreadable
+file.`,
 		Example: `  crossgate lint examples/crossgate.yaml
   crossgate lint --json policy.yaml`,
 		Args: cmdutil.ExactArgs(1, "the policy file to check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
+			if opts.Target != "" {
+				if _, ok := export.Lookup(opts.Target); !ok {
+					return cmdutil.Usagef("unknown --target %q: want one of %s", opts.Target, strings.Join(export.Names(), ", "))
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -51,6 +66,8 @@ errors, 2 a usage error or an unreadable file.`,
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false,
 		"print the diagnostics as a JSON list of {file, line, column, path, message, severity}")
+	cmd.Flags().StringVar(&opts.Target, "target", "",
+		"also list what export --format `FORMAT` cannot express exactly: "+strings.Join(export.Names(), ", "))
 	return cmd
 }
 
@@ -72,6 +89,15 @@ func Run(_ context.Context, opts *Options) error {
 	default:
 		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
 	}
+	ndiffs := 0
+	if f != nil && opts.Target != "" {
+		td, err := targetDiagnostics(f, opts.Target)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		ndiffs = len(td)
+		diags = append(diags, td...)
+	}
 	if opts.JSON {
 		err = writeJSON(opts.IO.Out, diags)
 	} else {
@@ -80,10 +106,36 @@ func Run(_ context.Context, opts *Options) error {
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFail, Err: err}
 	}
-	if f == nil {
+	if f == nil || ndiffs > 0 {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFail}
 	}
 	return nil
+}
+
+// targetDiagnostics returns what export --format target cannot express in
+// f, as error diagnostics at the policies they are about, with the path of
+// the field and the target's limit.
+func targetDiagnostics(f *policyfile.File, target string) ([]policyfile.Diagnostic, error) {
+	t, ok := export.Lookup(target)
+	if !ok {
+		return nil, fmt.Errorf("unknown --target %q", target)
+	}
+	pl, err := export.NewPlan(f, export.Overrides{})
+	if err != nil {
+		return nil, err
+	}
+	var diags []policyfile.Diagnostic
+	for _, d := range export.Check(pl, t.Caps) {
+		msg := fmt.Sprintf("export --format %s: %s", t.Name, d.Limit)
+		if d.Value != "" {
+			msg = fmt.Sprintf("export --format %s: value %q: %s", t.Name, d.Value, d.Limit)
+		}
+		if d.Level == export.Approximate {
+			msg += " (approximated)"
+		}
+		diags = append(diags, policyfile.Diagnostic{Pos: d.Pos, Path: d.Field, Message: msg})
+	}
+	return diags, nil
 }
 
 func read(opts *Options) (name string, src []byte, err error) {
@@ -111,7 +163,10 @@ func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.
 		}
 	}
 	summary := fmt.Sprintf("%s: %s", name, plural(nerrs, "error"))
-	if f != nil {
+	switch {
+	case f != nil && nerrs > 0: // only --target's differences
+		summary = fmt.Sprintf("%s: valid, %s, %s for the target", name, plural(len(f.Policies), "policy"), plural(nerrs, "difference"))
+	case f != nil:
 		summary = fmt.Sprintf("%s: ok, %s", name, plural(len(f.Policies), "policy"))
 	}
 	if nwarns > 0 {
