@@ -37,6 +37,8 @@ var targets = []*Target{
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)
 	// go below this line.
+	envoyTarget,
+	gatewayAPITarget,
 }
 
 // Lookup returns the target named name.
