@@ -39,6 +39,7 @@ var targets = []*Target{
 	// go below this line.
 	envoyTarget,
 	gatewayAPITarget,
+	ingressNginxTarget,
 }
 
 // Lookup returns the target named name.

@@ -72,14 +72,8 @@ func gatewayAPIExtra(pl *Plan) []Difference {
 			diffs = append(diffs, policyDiff(pl, p, "allow_headers", strings.Join(p.Headers, ", "), Approximate,
 				`allowHeaders "*" cannot be listed with other names; "*" alone is written`))
 		}
-		for i, h := range p.Hosts {
-			if isIP(strings.Trim(h, "[]")) {
-				diffs = append(diffs, policyDiff(pl, p, "match.hosts["+strconv.Itoa(i)+"]", h, Unsupported,
-					"HTTPRoute hostnames cannot be IP addresses; the host is left out"))
-			}
-		}
 	}
-	return diffs
+	return append(diffs, ipHostDiffs(pl, "HTTPRoute hostnames cannot be IP addresses; the host is left out")...)
 }
 
 // policyDiff is a Difference of p for a target's Extra.
@@ -169,12 +163,20 @@ func k8sUpstreams(pl *Plan) (map[string]upstreamParts, []string, error) {
 	return parts, lines, nil
 }
 
-// k8sName turns a host into a DNS-1123 name part.
-func k8sName(host string) string {
-	if host == "" {
+// k8sName turns a host or a policy name into a DNS-1123 name part:
+// lower case, "*." spelled "wildcard.", anything but [a-z0-9.-] a "-".
+func k8sName(s string) string {
+	if s == "" {
 		return "any-host"
 	}
-	return strings.Trim(strings.ReplaceAll(strings.ReplaceAll(host, "*.", "wildcard."), ":", "-"), ".-[]")
+	s = strings.ReplaceAll(strings.ToLower(s), "*.", "wildcard.")
+	b := []byte(s)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	return strings.Trim(string(b), ".-")
 }
 
 // hostRoutes returns the routes of RoutesFor(host) that a
@@ -203,6 +205,73 @@ func pathCovers(a, b string) bool {
 	return PathMatches(a, b)
 }
 
+// k8sRoute is one path rule of a Kubernetes route object: a prefix (on
+// segment boundaries, a trailing "/" ignored, as both HTTPRoute PathPrefix
+// and Ingress Prefix match) or an exact path, and its policy; nil for the
+// requests no policy matches, which go to the default upstream without
+// CORS.
+type k8sRoute struct {
+	Exact  bool
+	Path   string
+	Policy *Policy
+}
+
+// k8sRoutes returns the rules for host ("" for the other hosts) that give
+// every path the policy crossgate gives it, under longest-prefix
+// matching with exact paths first: the routes hostRoutes keeps; for each
+// prefix "/x/" (which such routers also match as "/x") an exact rule for
+// "/x" with the policy crossgate gives "/x"; and the catch-all "/" to the
+// default upstream, when there is one and no policy covers "/".
+func k8sRoutes(pl *Plan, host string) []k8sRoute {
+	routes := hostRoutes(pl, host)
+	var out []k8sRoute
+	for _, r := range routes {
+		out = append(out, k8sRoute{Path: r.Path, Policy: r.Policy})
+	}
+	for _, r := range routes {
+		if r.Path == "/" || !strings.HasSuffix(r.Path, "/") {
+			continue
+		}
+		bare := strings.TrimSuffix(r.Path, "/")
+		if slices.ContainsFunc(routes, func(o Route) bool { return o.Path == bare }) {
+			continue
+		}
+		var next *Policy
+		for _, o := range routes {
+			if PathMatches(o.Path, bare) {
+				next = o.Policy
+				break
+			}
+		}
+		if next != nil || pl.Upstream != "" {
+			out = append(out, k8sRoute{Exact: true, Path: bare, Policy: next})
+		}
+	}
+	if pl.Upstream != "" && !slices.ContainsFunc(routes, func(r Route) bool { return r.Path == "/" }) {
+		out = append(out, k8sRoute{Path: "/"})
+	}
+	return out
+}
+
+// ipHostDiffs are the differences of a target whose host names cannot be
+// IP addresses.
+func ipHostDiffs(pl *Plan, limit string) []Difference {
+	var diffs []Difference
+	for _, p := range pl.Policies {
+		for i, h := range p.Hosts {
+			if isIP(strings.Trim(h, "[]")) {
+				diffs = append(diffs, policyDiff(pl, p, "match.hosts["+strconv.Itoa(i)+"]", h, Unsupported, limit))
+			}
+		}
+	}
+	return diffs
+}
+
+// nonIPHosts is pl.HostNames without the IP addresses.
+func nonIPHosts(pl *Plan) []string {
+	return slices.DeleteFunc(pl.HostNames(), func(h string) bool { return isIP(strings.Trim(h, "[]")) })
+}
+
 func renderGatewayAPI(pl *Plan, w io.Writer) error {
 	ups, lines, err := k8sUpstreams(pl)
 	if err != nil {
@@ -214,8 +283,7 @@ func renderGatewayAPI(pl *Plan, w io.Writer) error {
 	}
 	header = append(header, lines...)
 	var docs []any
-	hosts := slices.DeleteFunc(pl.HostNames(), func(h string) bool { return isIP(strings.Trim(h, "[]")) })
-	for _, h := range append(hosts, "") {
+	for _, h := range append(nonIPHosts(pl), "") {
 		rt := httpRoute{
 			APIVersion: "gateway.networking.k8s.io/v1",
 			Kind:       "HTTPRoute",
@@ -225,35 +293,16 @@ func renderGatewayAPI(pl *Plan, w io.Writer) error {
 		if h != "" {
 			rt.Spec.Hostnames = []string{h}
 		}
-		routes := hostRoutes(pl, h)
-		for _, r := range routes {
-			rt.Spec.Rules = append(rt.Spec.Rules, gatewayRule("PathPrefix", r.Path, r.Policy, ups[r.Policy.Upstream]))
-			if r.Path != "/" && strings.HasSuffix(r.Path, "/") {
-				// PathPrefix "/v1/" also matches "/v1", which crossgate
-				// gives to whatever comes next; Exact wins over any prefix.
-				bare := strings.TrimSuffix(r.Path, "/")
-				if slices.ContainsFunc(routes, func(o Route) bool { return o.Path == bare }) {
-					continue
-				}
-				var next *Policy
-				for _, o := range routes {
-					if PathMatches(o.Path, bare) {
-						next = o.Policy
-						break
-					}
-				}
-				switch {
-				case next != nil:
-					rt.Spec.Rules = append(rt.Spec.Rules, gatewayRule("Exact", bare, next, ups[next.Upstream]))
-				case pl.Upstream != "":
-					rt.Spec.Rules = append(rt.Spec.Rules, gatewayRule("Exact", bare, nil, ups[pl.Upstream]))
-				}
+		for _, r := range k8sRoutes(pl, h) {
+			kind := "PathPrefix"
+			if r.Exact {
+				kind = "Exact"
 			}
-		}
-		if pl.Upstream != "" && !slices.ContainsFunc(routes, func(r Route) bool { return r.Path == "/" }) {
-			// The requests no policy matches go to the default upstream
-			// without CORS, as crossgate proxy sends them.
-			rt.Spec.Rules = append(rt.Spec.Rules, gatewayRule("PathPrefix", "/", nil, ups[pl.Upstream]))
+			up := pl.Upstream
+			if r.Policy != nil {
+				up = r.Policy.Upstream
+			}
+			rt.Spec.Rules = append(rt.Spec.Rules, gatewayRule(kind, r.Path, r.Policy, ups[up]))
 		}
 		if len(rt.Spec.Rules) > 0 {
 			docs = append(docs, rt)
