@@ -40,6 +40,8 @@ var targets = []*Target{
 	envoyTarget,
 	gatewayAPITarget,
 	ingressNginxTarget,
+	traefikTarget,
+	traefikCRDTarget,
 }
 
 // Lookup returns the target named name.
