@@ -33,6 +33,7 @@ type Target struct {
 // variable is in the target's own file (nginx.go, apache.go...).
 var targets = []*Target{
 	// h/export's targets (nginx, apache, haproxy, caddy, caddy-json).
+	nginxTarget,
 
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)

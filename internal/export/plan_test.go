@@ -294,3 +294,39 @@ policies:
 		t.Errorf("Upstreams() = %q", got)
 	}
 }
+
+// Servers and their locations pick the policy File.Route picks.
+func TestServersAgreeWithFileRoute(t *testing.T) {
+	t.Parallel()
+	files := []*policyfile.File{parse(t, routingFile)}
+	for _, name := range examples(t) {
+		files = append(files, load(t, name))
+	}
+	hosts := []string{"api.example.com", "x.api.example.com", "a.b.api.example.com", "example.com", "www.example.com",
+		"localhost", "127.0.0.1", "[::1]", "other.test"}
+	paths := []string{"/", "/v1", "/v1x", "/v1/", "/v1/x", "/v1/admin", "/v1/admin/", "/v1/admin/x", "/v1/adminx", "/v2", "/v2/x",
+		"/v2x", "/public/", "/public", "/publicx", "/api", "/api/", "/api/admin", "/api/admin/x", "/x"}
+	for _, f := range files {
+		pl, err := export.NewPlan(f, export.Overrides{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers := pl.Servers()
+		if servers[len(servers)-1].Host != "" {
+			t.Fatalf("%s: the last server is %q, not the default", f.Name, servers[len(servers)-1].Host)
+		}
+		for _, h := range hosts {
+			for _, p := range paths {
+				want, _ := pl.Lookup(h, p)
+				loc := export.ServerFor(servers, h).LocationFor(p)
+				var got *export.Policy
+				if loc.Policy != nil {
+					got = loc.Policy
+				}
+				if got != want.Policy {
+					t.Errorf("%s: %s%s: location %+v; want policy %v", f.Name, h, p, loc, want.Policy)
+				}
+			}
+		}
+	}
+}
