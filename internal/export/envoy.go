@@ -95,7 +95,7 @@ type envoyVirtualHost struct {
 
 type envoyRoute struct {
 	Name                    string              `yaml:"name"`
-	Match                   map[string]string   `yaml:"match"`
+	Match                   map[string]any      `yaml:"match"`
 	Route                   *envoyRouteAction   `yaml:"route,omitempty"`
 	DirectResponse          *envoyDirect        `yaml:"direct_response,omitempty"`
 	TypedPerFilterConfig    map[string]envoyAny `yaml:"typed_per_filter_config,omitempty"`
@@ -255,9 +255,25 @@ func envoyRoutes(pl *Plan, routes []Route, ups map[string]upstreamParts) []envoy
 		}
 		out = append(out, er)
 	}
-	last := envoyRoute{Name: "no policy", Match: map[string]string{"prefix": "/"}}
+	// The requests no policy matches: crossgate proxy refuses their
+	// preflights (403, never forwarded) and strips the upstream's CORS
+	// headers from the rest, which go to the default upstream (404
+	// without one).
+	present := func(name string) map[string]any { return map[string]any{"name": name, "present_match": true} }
+	out = append(out, envoyRoute{
+		Name: "no policy: preflight",
+		Match: map[string]any{"prefix": "/", "headers": []any{
+			map[string]any{"name": ":method", "string_match": map[string]any{"exact": "OPTIONS"}},
+			present("origin"), present("access-control-request-method"),
+		}},
+		DirectResponse: &envoyDirect{Status: 403},
+	})
+	last := envoyRoute{Name: "no policy", Match: map[string]any{"prefix": "/"}}
 	if pl.Upstream != "" {
 		last.Route = envoyAction(ups[pl.Upstream])
+		for _, h := range accessControlHeaders {
+			last.ResponseHeadersToRemove = append(last.ResponseHeadersToRemove, strings.ToLower(h))
+		}
 	} else {
 		last.DirectResponse = &envoyDirect{Status: 404}
 	}
@@ -267,11 +283,11 @@ func envoyRoutes(pl *Plan, routes []Route, ups map[string]upstreamParts) []envoy
 // envoyPathMatch keeps crossgate's segment boundaries: "/v1" matches /v1
 // and /v1/x, not /v1x (path_separated_prefix, which may not end in "/");
 // "/v1/" matches below it only, which a string prefix ending in "/" does.
-func envoyPathMatch(p string) map[string]string {
+func envoyPathMatch(p string) map[string]any {
 	if p == "/" || strings.HasSuffix(p, "/") {
-		return map[string]string{"prefix": p}
+		return map[string]any{"prefix": p}
 	}
-	return map[string]string{"path_separated_prefix": p}
+	return map[string]any{"path_separated_prefix": p}
 }
 
 func envoyAction(up upstreamParts) *envoyRouteAction {

@@ -135,6 +135,19 @@ type traefikRoute struct {
 	Upstream    string
 }
 
+// traefikNoPolicy is the middleware of the requests no policy matches:
+// crossgate proxy strips the upstream's CORS headers from them and
+// refuses their preflights. A CORS field (an allowed method) makes the
+// middleware answer preflights itself, without Access-Control-Allow-Origin
+// since it allows no origin, so they are refused and never forwarded.
+func traefikNoPolicy() traefikHeaders {
+	h := traefikHeaders{AccessControlAllowMethods: []string{"GET"}, CustomResponseHeaders: map[string]string{}}
+	for _, name := range accessControlHeaders {
+		h.CustomResponseHeaders[name] = ""
+	}
+	return h
+}
+
 // traefikRoutes returns the routers in File.Route's order with
 // decreasing priorities, then the catch-all to the default upstream at
 // priority 1.
@@ -160,7 +173,7 @@ func traefikRoutes(pl *Plan, ups map[string]upstreamParts) []traefikRoute {
 		if ups[pl.Upstream].Path != "" {
 			mws = append(mws, ups[pl.Upstream].name+"-prefix")
 		}
-		out = append(out, traefikRoute{Name: "cg-no-policy", Rule: "PathPrefix(`/`)", Priority: 1, Middlewares: mws, Upstream: pl.Upstream})
+		out = append(out, traefikRoute{Name: "cg-no-policy", Rule: "PathPrefix(`/`)", Priority: 1, Middlewares: append([]string{"cg-no-policy"}, mws...), Upstream: pl.Upstream})
 	}
 	return out
 }
@@ -221,6 +234,10 @@ func renderTraefik(pl *Plan, w io.Writer) error {
 	for _, p := range pl.Policies {
 		h := traefikMiddleware(p)
 		d.HTTP.Middlewares["cg-"+k8sName(p.Name)] = traefikMWConfig{Headers: &h}
+	}
+	if pl.Upstream != "" {
+		h := traefikNoPolicy()
+		d.HTTP.Middlewares["cg-no-policy"] = traefikMWConfig{Headers: &h}
 	}
 	for u, up := range ups {
 		var s traefikServiceCfg
@@ -284,6 +301,9 @@ func renderTraefikCRD(pl *Plan, w io.Writer) error {
 	for _, p := range pl.Policies {
 		h := traefikMiddleware(p)
 		docs = append(docs, traefikCRD{APIVersion: "traefik.io/v1alpha1", Kind: "Middleware", Metadata: meta("cg-" + k8sName(p.Name)), Spec: map[string]any{"headers": h}})
+	}
+	if pl.Upstream != "" {
+		docs = append(docs, traefikCRD{APIVersion: "traefik.io/v1alpha1", Kind: "Middleware", Metadata: meta("cg-no-policy"), Spec: map[string]any{"headers": traefikNoPolicy()}})
 	}
 	for _, u := range pl.Upstreams() {
 		if up := ups[u]; up.Path != "" {
