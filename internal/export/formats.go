@@ -43,6 +43,9 @@ var targets = []*Target{
 	ingressNginxTarget,
 	traefikTarget,
 	traefikCRDTarget,
+	s3Target,
+	gcsTarget,
+	azureBlobTarget,
 }
 
 // Lookup returns the target named name.
