@@ -34,6 +34,7 @@ type Target struct {
 var targets = []*Target{
 	// h/export's targets (nginx, apache, haproxy, caddy, caddy-json).
 	nginxTarget,
+	apacheTarget,
 
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)

@@ -1,0 +1,107 @@
+// Package exporttest is the live differential harness of crossgate export:
+// a misbehaving upstream, a battery of requests derived from a plan, and
+// the judge that compares what a browser sees from a real server running
+// an export with what it sees from crossgate's own gateway on the same
+// policy file. Each target's test starts its server and calls [Run].
+package exporttest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// CaseHeader carries the battery case's id on every request, so that the
+// upstream can tell which cases reached it.
+const CaseHeader = "X-Crossgate-Case"
+
+// Upstream is a loopback upstream that misbehaves the way real ones do: it
+// sets CORS headers of its own (Access-Control-Allow-Origin: *,
+// credentials, an exposed secret), a Vary of its own, and answers a path
+// ending in /status/NNN with that status. It records every request.
+type Upstream struct {
+	URL string
+
+	srv  *httptest.Server
+	mu   sync.Mutex
+	seen map[string]Seen // by case id
+}
+
+// Seen is what the upstream got for one case.
+type Seen struct {
+	Method string
+	Path   string // the escaped path, as received
+}
+
+// UpstreamHeaders are the headers the upstream sets on every response.
+var UpstreamHeaders = map[string]string{
+	"Access-Control-Allow-Origin":      "*",
+	"Access-Control-Allow-Credentials": "true",
+	"Access-Control-Expose-Headers":    "X-Upstream-Secret",
+	"Access-Control-Allow-Methods":     "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+	"Access-Control-Max-Age":           "86400",
+	"Vary":                             "Accept-Encoding",
+	"X-Upstream-Secret":                "s3cr3t",
+	"X-Total-Count":                    "42",
+	"X-Request-Id":                     "req-1",
+	"Link":                             "</next>; rel=next",
+	"X-Ratelimit-Limit":                "100",
+	"Content-Type":                     "text/plain; charset=utf-8",
+}
+
+// NewUpstream starts the upstream on 127.0.0.1; it stops at the end of
+// the test.
+func NewUpstream(t testing.TB) *Upstream {
+	t.Helper()
+	u := &Upstream{seen: make(map[string]Seen)}
+	u.srv = httptest.NewServer(http.HandlerFunc(u.serve))
+	t.Cleanup(u.srv.Close)
+	u.URL = u.srv.URL
+	return u
+}
+
+func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
+	if id := r.Header.Get(CaseHeader); id != "" {
+		u.mu.Lock()
+		u.seen[id] = Seen{Method: r.Method, Path: r.URL.EscapedPath()}
+		u.mu.Unlock()
+	}
+	for k, v := range UpstreamHeaders {
+		w.Header().Set(k, v)
+	}
+	status := http.StatusOK
+	p := r.URL.EscapedPath()
+	if i := strings.LastIndex(p, "/status/"); i >= 0 {
+		if n, err := strconv.Atoi(p[i+len("/status/"):]); err == nil && n >= 200 && n <= 599 {
+			status = n
+		}
+	}
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%s %s\n", r.Method, p)
+}
+
+// Seen returns what the upstream got for the case id, if anything.
+func (u *Upstream) Seen(id string) (Seen, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s, ok := u.seen[id]
+	return s, ok
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
+// for a server that must be told its port before it starts.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
