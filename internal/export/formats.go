@@ -47,6 +47,7 @@ var targets = []*Target{
 	s3Target,
 	gcsTarget,
 	azureBlobTarget,
+	expressTarget,
 }
 
 // Lookup returns the target named name.
