@@ -48,6 +48,7 @@ var targets = []*Target{
 	gcsTarget,
 	azureBlobTarget,
 	expressTarget,
+	flaskTarget,
 }
 
 // Lookup returns the target named name.
