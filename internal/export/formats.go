@@ -49,6 +49,7 @@ var targets = []*Target{
 	azureBlobTarget,
 	expressTarget,
 	flaskTarget,
+	djangoTarget,
 }
 
 // Lookup returns the target named name.
