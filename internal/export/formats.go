@@ -50,6 +50,7 @@ var targets = []*Target{
 	expressTarget,
 	flaskTarget,
 	djangoTarget,
+	springTarget,
 }
 
 // Lookup returns the target named name.
