@@ -179,8 +179,14 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 		if p.AllowPrivateNetwork {
 			fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteCond %%{HTTP:Access-Control-Request-Private-Network} =true [NV]\n    RewriteRule ^ - [E=CG_PNA_%s:1]\n", cond, i)
 		}
+		refuse := fmt.Sprintf("    RewriteRule ^ - [E=CG_ALLOW_%s:1,E=CG_VARYPF_%s:1,R=403,L]\n", i, i)
 		if p.RefuseAuthorization {
-			fmt.Fprintf(b, "    # allow_headers \"*\" never covers Authorization.\n%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteCond %%{HTTP:Access-Control-Request-Headers} \"(^|,)[ \\t]*authorization[ \\t]*(,|$)\" [NC,NV]\n    RewriteRule ^ - [E=CG_ALLOW_%s:1,E=CG_VARYPF_%s:1,R=403,L]\n", cond, i, i)
+			fmt.Fprintf(b, "    # allow_headers \"*\" never covers Authorization.\n%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteCond %%{HTTP:Access-Control-Request-Headers} %s [NC,NV]\n%s",
+				cond, aq(strings.TrimPrefix(AuthorizationRegex, "(?i)")), refuse)
+		}
+		if p.StrictPreflight {
+			fmt.Fprintf(b, "    # A malformed method or header list is refused, as crossgate refuses it.\n%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteCond %%{HTTP:Access-Control-Request-Method} %s [NV,OR]\n    RewriteCond %%{HTTP:Access-Control-Request-Headers} %s [NV]\n%s",
+				cond, aq("!"+MethodSyntaxRegex), aq("!"+HeadersSyntaxRegex), refuse)
 		}
 		fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteRule ^ - [E=CG_ALLOW_%s:1,E=CG_PFOK_%s:1,E=CG_VARYPF_%s:1,R=%d,L]\n", cond, i, i, i, p.PreflightStatus)
 		fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteRule ^ - [E=CG_VARYPF_%s:1,R=403,L]\n", cond, i)

@@ -35,6 +35,9 @@ var targets = []*Target{
 	// h/export's targets (nginx, apache, haproxy, caddy, caddy-json).
 	nginxTarget,
 	apacheTarget,
+	haproxyTarget,
+	caddyTarget,
+	caddyJSONTarget,
 
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)

@@ -50,12 +50,4 @@ Include %s
 	exporttest.WaitListening(t, pl.Listen)
 }
 
-func TestLiveApache(t *testing.T) {
-	tg, _ := export.Lookup("apache")
-	for _, file := range examples(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			res := exporttest.Run(t, file, tg, startApache, exporttest.Options{})
-			exporttest.AuditExport(t, file, res)
-		})
-	}
-}
+func TestLiveApache(t *testing.T) { runLive(t, "apache", startApache) }

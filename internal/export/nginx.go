@@ -124,8 +124,14 @@ func renderNginx(pl *Plan, w io.Writer) error {
 		"    \"~^OPTIONS\\|.+\\|1$\" 1;\n    default 0;\n}\n")
 	if anyPolicy(pl, func(p *Policy) bool { return p.RefuseAuthorization }) {
 		b.WriteString("# Whether a preflight asks for Authorization, which allow_headers \"*\" never covers.\n")
-		b.WriteString("map $http_access_control_request_headers $cg_acrh_auth {\n" +
-			"    \"~*(?:^|,)[ \\t]*authorization[ \\t]*(?:,|$)\" 1;\n    default 0;\n}\n")
+		fmt.Fprintf(&b, "map $http_access_control_request_headers $cg_acrh_auth {\n    %s 1;\n    default 0;\n}\n", nq("~*"+strings.TrimPrefix(AuthorizationRegex, "(?i)")))
+	}
+	if anyPolicy(pl, func(p *Policy) bool { return p.StrictPreflight }) {
+		b.WriteString("# Whether a preflight's Access-Control-Request-Method or -Headers is malformed\n" +
+			"# (not a token, not a list of names): crossgate refuses it with 403.\n")
+		fmt.Fprintf(&b, "map $http_access_control_request_method $cg_acrm_ok {\n    %s 1;\n    default 0;\n}\n", nq("~"+MethodSyntaxRegex))
+		fmt.Fprintf(&b, "map $http_access_control_request_headers $cg_acrh_ok {\n    %s 1;\n    default 0;\n}\n", nq("~"+HeadersSyntaxRegex))
+		b.WriteString("map \"$cg_acrm_ok$cg_acrh_ok\" $cg_malformed {\n    11 0;\n    default 1;\n}\n")
 	}
 	if anyPolicy(pl, func(p *Policy) bool { return p.KeepUpstreamCORS }) {
 		b.WriteString("# Whether the upstream's response has CORS headers of its own (keep_upstream_cors).\n")
@@ -180,8 +186,8 @@ func nginxVar(p *Policy, v string) string { return fmt.Sprintf("$cg_%d_%s", p.In
 // the request's kind under p, and one map per header from the kind.
 //
 // Kinds: pf_ok (allowed preflight), pf_denied (preflight from a refused
-// origin: 403, Vary only), pf_auth (preflight asking for Authorization
-// under allow_headers "*": 403), ok (allowed actual request), denied
+// origin: 403, Vary only), pf_bad (preflight asking for Authorization
+// under allow_headers "*", or malformed: 403 with the origin), ok (allowed actual request), denied
 // (refused actual request: Vary only), noorigin (no Origin).
 func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 	fmt.Fprintf(b, "\n# Policy %q (policies[%d]).\n", p.Name, p.Index)
@@ -198,14 +204,40 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 		}
 		b.WriteString("}\n")
 	}
+	// The kind from the bits preflight, has Origin, allowed, and (for the
+	// policies that need them) asks for Authorization, is malformed.
 	key := "$cg_preflight$cg_has_origin" + okVar
-	kinds := map[string]string{"111": "pf_ok", "110": "pf_denied", "011": "ok", "010": "denied", "001": "noorigin", "000": "noorigin"}
+	nbits := 3
 	if p.RefuseAuthorization {
 		key += "$cg_acrh_auth"
-		kinds = map[string]string{
-			"1111": "pf_auth", "1110": "pf_ok", "1101": "pf_denied", "1100": "pf_denied",
-			"0111": "ok", "0110": "ok", "0101": "denied", "0100": "denied",
-			"0011": "noorigin", "0010": "noorigin", "0001": "noorigin", "0000": "noorigin",
+		nbits++
+	}
+	if p.StrictPreflight {
+		key += "$cg_malformed"
+		nbits++
+	}
+	kinds := map[string]string{}
+	for n := 0; n < 1<<nbits; n++ {
+		bits := ""
+		for i := nbits - 1; i >= 0; i-- {
+			bits += itoa(n >> i & 1)
+		}
+		pf, has, ok, bad := bits[0] == '1', bits[1] == '1', bits[2] == '1', strings.Contains(bits[3:], "1")
+		switch {
+		case pf && !has:
+			continue // a preflight has an Origin
+		case pf && ok && bad:
+			kinds[bits] = "pf_bad"
+		case pf && ok:
+			kinds[bits] = "pf_ok"
+		case pf:
+			kinds[bits] = "pf_denied"
+		case !has:
+			kinds[bits] = "noorigin"
+		case ok:
+			kinds[bits] = "ok"
+		default:
+			kinds[bits] = "denied"
 		}
 	}
 	fmt.Fprintf(b, "map \"%s\" %s {\n    default noorigin;\n", key, nginxVar(p, "kind"))
@@ -224,7 +256,7 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 		value   string
 		kinds   []string
 	}
-	allowedKinds := []string{"pf_ok", "pf_auth", "ok"}
+	allowedKinds := []string{"pf_ok", "pf_bad", "ok"}
 	exposeKinds := []string{"ok"}
 	if p.AnyOrigin {
 		// With "*", every response that is not a preflight carries the
@@ -234,7 +266,7 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 	}
 	hdrs := []hdr{{"Access-Control-Allow-Origin", "acao", acao, allowedKinds}}
 	if p.Credentials {
-		hdrs = append(hdrs, hdr{"Access-Control-Allow-Credentials", "acac", "true", []string{"pf_ok", "pf_auth", "ok"}})
+		hdrs = append(hdrs, hdr{"Access-Control-Allow-Credentials", "acac", "true", []string{"pf_ok", "pf_bad", "ok"}})
 	}
 	if p.AllowMethods != "" {
 		hdrs = append(hdrs, hdr{"Access-Control-Allow-Methods", "acam", nq(p.AllowMethods), []string{"pf_ok"}})
@@ -268,7 +300,7 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 			nginxVar(p, "kind"), nginxVar(p, "acapn"))
 	}
 	fmt.Fprintf(b, "map %s %s {\n    default %s;\n", nginxVar(p, "kind"), nginxVar(p, "vary"), nq(p.VaryActual))
-	for _, k := range []string{"pf_ok", "pf_denied", "pf_auth"} {
+	for _, k := range []string{"pf_ok", "pf_denied", "pf_bad"} {
 		fmt.Fprintf(b, "    %s %s;\n", k, nq(p.VaryPreflight))
 	}
 	b.WriteString("}\n")
@@ -300,8 +332,8 @@ func nginxLocation(b *strings.Builder, pl *Plan, l Location) error {
 		fmt.Fprintf(b, "        # policy %q\n", p.Name)
 		fmt.Fprintf(b, "        if (%s = pf_ok) {\n            return %d%s;\n        }\n", nginxVar(p, "kind"), p.PreflightStatus, emptyBody(p.PreflightStatus))
 		fmt.Fprintf(b, "        if (%s = pf_denied) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
-		if p.RefuseAuthorization {
-			fmt.Fprintf(b, "        if (%s = pf_auth) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
+		if p.RefuseAuthorization || p.StrictPreflight {
+			fmt.Fprintf(b, "        if (%s = pf_bad) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
 		}
 		for _, h := range []struct{ name, v string }{
 			{"Access-Control-Allow-Origin", "acao"},

@@ -97,6 +97,14 @@ type Policy struct {
 	// Authorization: a preflight asking for Authorization is refused (403),
 	// as "*" never covers it (https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name).
 	RefuseAuthorization bool
+	// StrictPreflight is set when a method or header list is "*": then a
+	// browser would accept whatever the preflight asks for, so a preflight
+	// whose Access-Control-Request-Method is not a token or whose
+	// Access-Control-Request-Headers is not a list of names
+	// ([MethodSyntaxRegex], [HeadersSyntaxRegex]) must be refused with 403,
+	// as the cors middleware refuses it. (With lists, the browser's own
+	// check refuses what they do not name.)
+	StrictPreflight bool
 
 	// The header values, exactly as the cors middleware sends them; ""
 	// means the header is not sent.
@@ -301,6 +309,7 @@ func newPolicy(fp *policyfile.Policy, index int, defUpstream string) *Policy {
 		}
 		p.RefuseAuthorization = !authorization
 	}
+	p.StrictPreflight = p.AnyMethod || p.AnyHeader
 	for _, h := range c.ExposeHeaders {
 		p.ExposeList = append(p.ExposeList, strings.ToLower(h))
 	}

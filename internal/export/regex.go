@@ -138,3 +138,23 @@ func OriginsRegex(exact []string, patterns []origin.Pattern, f Flavor) string {
 func (p *Policy) OriginsRegex(f Flavor) string {
 	return OriginsRegex(p.Exact, p.Patterns, f)
 }
+
+// TokenChars is the class of RFC 9110 §5.6.2 token characters (tchar),
+// with "$", "'" and "`" written as \x24, \x27 and \x60, which no
+// configuration syntax reads as a variable or a quote.
+const TokenChars = `[!#\x24%&\x27*+.^_\x60|~0-9A-Za-z-]`
+
+// MethodSyntaxRegex matches an Access-Control-Request-Method value that is
+// one method name (a token), as the cors middleware requires before it
+// looks the method up; anything else gets 403. PCRE and RE2 alike.
+const MethodSyntaxRegex = `^` + TokenChars + `+$`
+
+// HeadersSyntaxRegex matches an Access-Control-Request-Headers value the
+// cors middleware parses: header names (tokens) separated by commas, with
+// optional whitespace and empty elements (RFC 9110 §5.6.1); anything else
+// gets 403. PCRE and RE2 alike.
+const HeadersSyntaxRegex = `^[\t ,]*(?:` + TokenChars + `+(?:[\t ]*,[\t ,]*` + TokenChars + `+)*)?[\t ,]*$`
+
+// AuthorizationRegex matches an Access-Control-Request-Headers value that
+// asks for Authorization (case-insensitive). PCRE and RE2 alike.
+const AuthorizationRegex = `(?i)(?:^|,)[\t ]*authorization[\t ]*(?:,|$)`

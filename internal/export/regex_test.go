@@ -173,3 +173,26 @@ func FuzzOriginRegex(f *testing.F) {
 		}
 	})
 }
+
+func TestSyntaxRegexes(t *testing.T) {
+	t.Parallel()
+	method := regexp.MustCompile(export.MethodSyntaxRegex)
+	headers := regexp.MustCompile(export.HeadersSyntaxRegex)
+	auth := regexp.MustCompile(export.AuthorizationRegex)
+	for v, want := range map[string]bool{"PUT": true, "x$'`|~!": true, "": false, "PU T": false, "PUT,GET": false, "P\r\nX": false} {
+		if method.MatchString(v) != want {
+			t.Errorf("method %q: %t", v, !want)
+		}
+	}
+	for v, want := range map[string]bool{"": true, "a": true, "a,b": true, "a, b": true, " a ,b ": true, "a,,b": true, ",a,": true,
+		"a b": false, "a;b": false, "content-type%0d%0ax": true, "a\r\nx-injected: 1": false, "a,b c": false, "a:b": false} {
+		if headers.MatchString(v) != want {
+			t.Errorf("headers %q: %t; want %t", v, !want, want)
+		}
+	}
+	for v, want := range map[string]bool{"authorization": true, "x, Authorization ,y": true, "x-authorization": false, "authorizations": false} {
+		if auth.MatchString(v) != want {
+			t.Errorf("authorization %q: %t", v, !want)
+		}
+	}
+}
