@@ -65,8 +65,12 @@ func Render(t *testing.T, tg *export.Target, file string) []byte {
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	for _, tg := range export.Targets() {
-		for _, file := range examples(t) {
+		live, _ := filepath.Glob("testdata/live/*.yaml")
+		for _, file := range append(examples(t), live...) {
 			name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+			if strings.HasPrefix(file, "testdata/live/") {
+				name = "live-" + name
+			}
 			t.Run(tg.Name+"/"+name, func(t *testing.T) {
 				got := Render(t, tg, file)
 				golden := filepath.Join("testdata", tg.Name, name+extension(tg.Name))

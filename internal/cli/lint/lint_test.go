@@ -59,3 +59,40 @@ func TestRun_stdin(t *testing.T) {
 		t.Errorf("got output\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestRun_target(t *testing.T) {
+	t.Parallel()
+	src := "policies:\n  - name: app\n    allow_origins: [\"*\"]\n    preflight_status: 200\n"
+	cases := []struct {
+		target string
+		json   bool
+		code   int // 0 for no error
+		want   string
+	}{
+		{"nginx", false, 0, "<stdin>: ok, 1 policy\n"},
+		{"apache", false, cmdutil.ExitFail, `<stdin>:2:5: policies[0].preflight_status: export --format apache: value "200": a preflight_status other than 204 is answered by mod_rewrite's R=NNN, which sends Apache's error-page body with it (approximated)` + "\n" +
+			"<stdin>: valid, 1 policy, 1 difference for the target\n"},
+		{"apache", true, cmdutil.ExitFail, `"path": "policies[0].preflight_status"`},
+	}
+	for _, tc := range cases {
+		var stdout bytes.Buffer
+		ios := cmdutil.IO{In: strings.NewReader(src), Out: &stdout}
+		err := lint.Run(context.Background(), &lint.Options{IO: ios, File: "-", Target: tc.target, JSON: tc.json})
+		code := 0
+		var exit *cmdutil.ExitError
+		if errors.As(err, &exit) {
+			code = exit.Code
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code || !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("--target %s (json %t): exit %d; want %d\n%s\nwant %s", tc.target, tc.json, code, tc.code, stdout.String(), tc.want)
+		}
+	}
+	_, err := clitest.Parse(t, lint.NewCmdLint, []string{"--target", "iis", "p.yaml"})
+	clitest.CheckErr(t, err, true, false)
+	got, err := clitest.Parse(t, lint.NewCmdLint, []string{"--target", "nginx", "p.yaml"})
+	if clitest.CheckErr(t, err, false, false) && got.Target != "nginx" {
+		t.Errorf("Target %q", got.Target)
+	}
+}

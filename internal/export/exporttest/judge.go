@@ -35,8 +35,9 @@ type Outcome struct {
 	Duplicates []string
 	// Reached reports whether the upstream got the request; Path is the
 	// path it got.
-	Reached bool
-	Path    string
+	Reached  bool
+	Path     string
+	Upstream string // which upstream got it
 }
 
 func (o Outcome) String() string {
@@ -55,7 +56,7 @@ func (o Outcome) String() string {
 		s += fmt.Sprintf(", DUPLICATES %v", o.Duplicates)
 	}
 	if o.Reached {
-		s += ", reached upstream as " + o.Path
+		s += ", reached upstream " + o.Upstream + " as " + o.Path
 	} else {
 		s += ", not forwarded"
 	}
@@ -163,11 +164,10 @@ func Send(client *http.Client, base, prefix string, c Case, up *Upstream) (Outco
 		}
 	}
 	slices.Sort(o.Duplicates)
-	if up != nil {
-		if s, ok := up.Seen(id); ok {
-			o.Reached, o.Path = true, s.Path
-		}
+	if s, ok := SeenAnywhere(id); ok {
+		o.Reached, o.Path, o.Upstream = true, s.Path, s.Upstream
 	}
+	_ = up
 	return o, nil
 }
 

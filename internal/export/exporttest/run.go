@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ type Options struct {
 	// Approximate lets the export have approximate differences (none
 	// unsupported): the browser must still see the same.
 	Approximate bool
+	// Collect records the mismatches in Result.Mismatches instead of
+	// failing the test (for the harness's own tests).
+	Collect bool
 }
 
 // Result is what Run sent and got.
@@ -44,6 +48,8 @@ type Result struct {
 	GatewayAddr     string
 	Cases           []Case
 	Export, Gateway []Outcome
+	// Mismatches are the failures found, when Options.Collect is set.
+	Mismatches []string
 }
 
 // Run exports the policy file with tg, starts the server with start in
@@ -98,12 +104,13 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	}
 	t.Cleanup(client.CloseIdleConnections)
 	res := &Result{Plan: pl, Conf: conf, ExportURL: "http://" + listen, GatewayAddr: strings.TrimPrefix(gsrv.URL, "http://"), Cases: Battery(pl)}
+	run := runs.Add(1) // case ids are unique in the process
 	for _, c := range res.Cases {
-		want, err := Send(client, gsrv.URL, "gw-", c, up)
+		want, err := Send(client, gsrv.URL, fmt.Sprintf("gw%d-", run), c, up)
 		if err != nil {
 			t.Fatalf("gateway: %s: %v", c.Name, err)
 		}
-		got, err := Send(client, res.ExportURL, "ex-", c, up)
+		got, err := Send(client, res.ExportURL, fmt.Sprintf("ex%d-", run), c, up)
 		if err != nil {
 			t.Fatalf("%s: %s: %v", tg.Name, c.Name, err)
 		}
@@ -112,15 +119,22 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 		if opts.IgnorePath {
 			want.Path, got.Path = "", ""
 		}
+		fail := func(format string, args ...any) {
+			if opts.Collect {
+				res.Mismatches = append(res.Mismatches, fmt.Sprintf(format, args...))
+				return
+			}
+			t.Errorf(format, args...)
+		}
 		if !equal(want, got) {
-			t.Errorf("%s: %s (%s %s, Host %s, Origin %q):\n  %s: %s\n  crossgate proxy: %s",
+			fail("%s: %s (%s %s, Host %s, Origin %q):\n  %s: %s\n  crossgate proxy: %s",
 				tg.Name, c.Name, c.Method, c.Target, c.Host, c.Origin, tg.Name, got, want)
 		}
 		if len(got.Duplicates) > 0 {
-			t.Errorf("%s: %s: duplicate headers %v", tg.Name, c.Name, got.Duplicates)
+			fail("%s: %s: duplicate headers %v", tg.Name, c.Name, got.Duplicates)
 		}
 		if c.Preflight != nil && got.Reached {
-			t.Errorf("%s: %s: the preflight reached the upstream", tg.Name, c.Name)
+			fail("%s: %s: the preflight reached the upstream", tg.Name, c.Name)
 		}
 	}
 	if t.Failed() {
@@ -129,11 +143,13 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	return res
 }
 
+var runs atomic.Int64
+
 func equal(a, b Outcome) bool {
 	return a.Status == b.Status && a.Omit == b.Omit && a.Include == b.Include &&
 		slices.Equal(a.ReadOmit, b.ReadOmit) && slices.Equal(a.ReadInclude, b.ReadInclude) &&
 		a.MaxAge == b.MaxAge && slices.Equal(a.Vary, b.Vary) && a.ACAO == b.ACAO &&
-		slices.Equal(a.Duplicates, b.Duplicates) && a.Reached == b.Reached && a.Path == b.Path
+		slices.Equal(a.Duplicates, b.Duplicates) && a.Reached == b.Reached && a.Path == b.Path && a.Upstream == b.Upstream
 }
 
 // Binary returns the path of the named program, or skips t with a message

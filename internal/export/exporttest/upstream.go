@@ -32,11 +32,16 @@ type Upstream struct {
 	seen map[string]Seen // by case id
 }
 
-// Seen is what the upstream got for one case.
+// Seen is what an upstream got for one case.
 type Seen struct {
-	Method string
-	Path   string // the escaped path, as received
+	Upstream string // the upstream's URL
+	Method   string
+	Path     string // the escaped path, as received
 }
+
+// seen records what every Upstream of the process got, by case id, so that
+// a case sent to a policy with an upstream of its own is found too.
+var seen sync.Map
 
 // UpstreamHeaders are the headers the upstream sets on every response.
 var UpstreamHeaders = map[string]string{
@@ -67,9 +72,11 @@ func NewUpstream(t testing.TB) *Upstream {
 
 func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	if id := r.Header.Get(CaseHeader); id != "" {
+		s := Seen{Upstream: u.URL, Method: r.Method, Path: r.URL.EscapedPath()}
 		u.mu.Lock()
-		u.seen[id] = Seen{Method: r.Method, Path: r.URL.EscapedPath()}
+		u.seen[id] = s
 		u.mu.Unlock()
+		seen.Store(id, s)
 	}
 	for k, v := range UpstreamHeaders {
 		w.Header().Set(k, v)
@@ -91,6 +98,16 @@ func (u *Upstream) Seen(id string) (Seen, bool) {
 	defer u.mu.Unlock()
 	s, ok := u.seen[id]
 	return s, ok
+}
+
+// SeenAnywhere returns what any upstream of the process got for the case
+// id.
+func SeenAnywhere(id string) (Seen, bool) {
+	v, ok := seen.Load(id)
+	if !ok {
+		return Seen{}, false
+	}
+	return v.(Seen), true
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
