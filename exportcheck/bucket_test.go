@@ -38,6 +38,13 @@ func ruleOrder(pl *export.Plan, keep func(*export.Policy) bool) []*export.Policy
 	return append(first, last...)
 }
 
+// droppedAllows reports whether o is allowed by one of p's patterns that
+// the target leaves out (a documented difference).
+func droppedAllows(p *export.Policy, o string, dropped func(origin.Pattern) bool) bool {
+	ro, ok := origin.Parse(o)
+	return ok && slices.ContainsFunc(p.Patterns, func(pat origin.Pattern) bool { return dropped(pat) && pat.Matches(ro) })
+}
+
 func anyPortOnly(p *export.Policy) bool {
 	if p.AnyOrigin || len(p.Exact) > 0 {
 		return false
@@ -64,7 +71,9 @@ func TestS3Examples(t *testing.T) {
 				}
 				for _, o := range validProbes(p) {
 					got := slices.ContainsFunc(r.AllowedOrigins, func(a string) bool { return globMatch(a, o) })
-					if want := policyAllows(p, o); got != want {
+					want := policyAllows(p, o)
+					dropped := droppedAllows(p, o, func(pat origin.Pattern) bool { return pat.Subdomains && pat.Port == origin.AnyPort })
+					if got != want && !(want && !got && dropped) {
 						t.Errorf("rule %q: origin %q: S3 allows %v, the policy %v", r.ID, o, got, want)
 					}
 				}
@@ -120,7 +129,7 @@ func TestAzureBlobExamples(t *testing.T) {
 				for _, o := range validProbes(p) {
 					got := slices.ContainsFunc(r.AllowedOrigins, func(a string) bool { return globMatch(a, o) })
 					want := policyAllows(p, o)
-					anyPort := strings.Contains(o, "localhost") || strings.Contains(o, "127.0.0.1")
+					anyPort := droppedAllows(p, o, func(pat origin.Pattern) bool { return pat.Port == origin.AnyPort })
 					if got && !want || !got && want && !anyPort {
 						t.Errorf("rule %d (%s): origin %q: Azure allows %v, the policy %v", i, p.Name, o, got, want)
 					}

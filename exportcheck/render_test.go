@@ -16,7 +16,11 @@ func examples(t *testing.T) []string {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no example policy files: %v", err)
 	}
-	return files
+	// And the live tests' files, which use every feature (wildcards
+	// everywhere, both origin wildcards, private network, lower-case
+	// methods, a preflight status, keep_upstream_cors).
+	live, _ := filepath.Glob("../internal/export/testdata/live/*.yaml")
+	return append(files, live...)
 }
 
 // testUpstream is the upstream the exports are made with: the examples'

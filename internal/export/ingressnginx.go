@@ -2,6 +2,7 @@ package export
 
 import (
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -29,7 +30,7 @@ var ingressNginxTarget = &Target{
 	Render:        renderIngressNginx,
 	Caps: func() Caps {
 		c := ProxyCaps()
-		c.Subdomains = Approx(`ingress-nginx matches "*." as one label ([A-Za-z0-9-]+), so deeper subdomains are refused`)
+		c.Subdomains = Approx(`ingress-nginx matches "*." as one label of [A-Za-z0-9-], so deeper subdomains (and labels with "_") are refused`)
 		c.AnyPort = No("ingress-nginx origins have no port wildcard; the entry is left out")
 		c.AnyOrigin = Approx(`for "*" ingress-nginx answers every preflight and request with Access-Control-Allow-Origin: *, whatever the Origin`)
 		c.AnyMethod = No(`cors-allow-methods takes only method names, not "*"`)
@@ -54,9 +55,33 @@ const ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
 // header no page sends.
 const noHeader = "X-Crossgate-No-Header"
 
+// ingressNginxName matches the header names the controller's validators
+// take (parser.HeadersVariable, corsExposeHeadersRegex): a value with any
+// other character makes the controller fall back to its default list.
+var ingressNginxName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// ingressNginxNames returns the names the validators take.
+func ingressNginxNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if ingressNginxName.MatchString(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func ingressNginxExtra(pl *Plan) []Difference {
 	var diffs []Difference
 	for _, p := range pl.Policies {
+		for field, names := range map[string][]string{"allow_headers": p.Headers, "expose_headers": p.ExposeList} {
+			for _, n := range names {
+				if n != "*" && !ingressNginxName.MatchString(n) {
+					diffs = append(diffs, policyDiff(pl, p, field, n, Unsupported,
+						"the controller takes header names of [A-Za-z0-9_-] only (it would fall back to its defaults); the name is left out"))
+				}
+			}
+		}
 		if len(p.Headers) == 0 {
 			diffs = append(diffs, policyDiff(pl, p, "allow_headers", "", Approximate,
 				"cors-allow-headers cannot be empty (the controller would allow its default list); the made-up "+noHeader+" is written"))
@@ -182,13 +207,19 @@ func ingressNginxAnnotations(p *Policy) map[string]string {
 		methods = "GET, HEAD, POST" // the CORS-safelisted methods: no more than an empty list allows
 	}
 	a["cors-allow-methods"] = methods
-	headers := strings.Join(p.Headers, ", ")
+	headers := strings.Join(ingressNginxNames(p.Headers), ", ")
 	if headers == "" || p.AnyHeader {
 		headers = noHeader
 	}
 	a["cors-allow-headers"] = headers
 	if p.ExposeHeaders != "" {
-		a["cors-expose-headers"] = strings.ReplaceAll(p.ExposeHeaders, ",", ", ")
+		expose := ingressNginxNames(p.ExposeList)
+		if p.ExposeHeaders == "*" {
+			expose = []string{"*"}
+		}
+		if len(expose) > 0 {
+			a["cors-expose-headers"] = strings.Join(expose, ", ")
+		}
 	}
 	maxAge := "5"
 	if p.HasMaxAge {
