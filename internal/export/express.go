@@ -118,6 +118,9 @@ const cors = require('cors');
 		fmt.Fprintf(&b, "  { host: %s, path: %s, policy: %d },\n", jsString(r.Host), jsString(r.Path), index[r.Policy])
 	}
 	b.WriteString("];\n")
+	// The syntax crossgate requires of a preflight's request method and
+	// headers before it looks them up (internal/export regex.go).
+	fmt.Fprintf(&b, "\nconst methodSyntax = new RegExp(%s);\nconst headersSyntax = new RegExp(%s);\n", jsString(MethodSyntaxRegex), jsString(HeadersSyntaxRegex))
 	b.WriteString(expressRuntime)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -205,8 +208,11 @@ function crossgateCors(req, res, next) {
     vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
     if (!allowed) return res.status(403).end();
-    if (p.refuseAuthorization && asked.includes('authorization')) {
-      // "*" never covers Authorization: refused, as the browser would.
+    const malformed = !methodSyntax.test(req.headers['access-control-request-method']) ||
+      !headersSyntax.test(req.headers['access-control-request-headers'] || '');
+    if (malformed || (p.refuseAuthorization && asked.includes('authorization'))) {
+      // A method or header list crossgate cannot parse, or Authorization
+      // under "*" (which never covers it): refused, as crossgate does.
       res.setHeader('Access-Control-Allow-Origin', p.any ? '*' : origin);
       return res.status(403).end();
     }

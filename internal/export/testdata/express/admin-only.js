@@ -55,6 +55,9 @@ const routes = [
   { host: "api.example.com", path: "/api/", policy: 0 },
 ];
 
+const methodSyntax = new RegExp("^[!#\\x24%&\\x27*+.^_\\x60|~0-9A-Za-z-]+$");
+const headersSyntax = new RegExp("^[\\t ,]*(?:[!#\\x24%&\\x27*+.^_\\x60|~0-9A-Za-z-]+(?:[\\t ]*,[\\t ,]*[!#\\x24%&\\x27*+.^_\\x60|~0-9A-Za-z-]+)*)?[\\t ,]*$");
+
 const unreserved = /[A-Za-z0-9\-._~]/;
 
 // normalizePath decodes the percent-encoded unreserved characters,
@@ -132,8 +135,11 @@ function crossgateCors(req, res, next) {
     vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
     if (!allowed) return res.status(403).end();
-    if (p.refuseAuthorization && asked.includes('authorization')) {
-      // "*" never covers Authorization: refused, as the browser would.
+    const malformed = !methodSyntax.test(req.headers['access-control-request-method']) ||
+      !headersSyntax.test(req.headers['access-control-request-headers'] || '');
+    if (malformed || (p.refuseAuthorization && asked.includes('authorization'))) {
+      // A method or header list crossgate cannot parse, or Authorization
+      // under "*" (which never covers it): refused, as crossgate does.
       res.setHeader('Access-Control-Allow-Origin', p.any ? '*' : origin);
       return res.status(403).end();
     }
