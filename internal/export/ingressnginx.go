@@ -86,6 +86,12 @@ func ingressNginxExtra(pl *Plan) []Difference {
 			diffs = append(diffs, policyDiff(pl, p, "allow_headers", "", Approximate,
 				"cors-allow-headers cannot be empty (the controller would allow its default list); the made-up "+noHeader+" is written"))
 		}
+		for i, h := range p.Hosts {
+			if strings.HasPrefix(h, "*.") {
+				diffs = append(diffs, policyDiff(pl, p, "match.hosts["+strconv.Itoa(i)+"]", h, Approximate,
+					"an Ingress wildcard host matches one label only (a.example.com, not a.b.example.com)"))
+			}
+		}
 		if up, err := UpstreamURL(p.Name, p.Upstream); err == nil && splitUpstream(up).Path != "" {
 			diffs = append(diffs, policyDiff(pl, p, "upstream", p.Upstream, Unsupported,
 				"the upstream's path is not put before the request's (that needs rewrite-target)"))
