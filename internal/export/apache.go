@@ -82,6 +82,9 @@ func renderApache(pl *Plan, w io.Writer) error {
 #   (it is the idle percentage): the origin comes from %%{CG_ORIGIN}e.
 # - Paths holding an encoded slash or backslash (%%2F, %%5C) are refused
 #   with 400, as crossgate proxy refuses those that would change the policy.
+# - mod_proxy forwards the normalised path (no dot segments), with reserved
+#   characters decoded where a path may hold them (%%2B arrives as +);
+#   crossgate proxy keeps their encoding.
 `, pl.File)
 	listen := pl.Listen
 	if pl.ListenHost == "" {
@@ -101,12 +104,15 @@ func renderApache(pl *Plan, w io.Writer) error {
 	for i, s := range ordered {
 		fmt.Fprintf(&b, "\n<VirtualHost %s>\n", vhostAddr)
 		switch {
-		case s.Host == "":
+		case s.Default():
 			b.WriteString("    # Hosts that no other VirtualHost names.\n    ServerName crossgate-default.invalid\n")
-		case strings.HasPrefix(s.Host, "*."):
-			fmt.Fprintf(&b, "    ServerName crossgate-%d.invalid\n    ServerAlias %s\n", i, s.Host)
+		case s.Wildcard():
+			fmt.Fprintf(&b, "    ServerName crossgate-%d.invalid\n    ServerAlias %s\n", i, s.Hosts[0])
 		default:
-			fmt.Fprintf(&b, "    ServerName %s\n", s.Host)
+			fmt.Fprintf(&b, "    ServerName %s\n", s.Hosts[0])
+			if len(s.Hosts) > 1 {
+				fmt.Fprintf(&b, "    ServerAlias %s\n", strings.Join(s.Hosts[1:], " "))
+			}
 		}
 		if err := apacheServer(&b, pl, s); err != nil {
 			return err

@@ -91,13 +91,17 @@ func caddyRoutes(pl *Plan) (routes, errRoutes []cRoute, err error) {
 	for _, s := range pl.Servers() {
 		var host []cMatch
 		switch {
-		case s.Host == "":
-		case strings.HasPrefix(s.Host, "*."):
+		case s.Default():
+		case s.Wildcard():
 			// Caddy's host matcher's "*" is one label: crossgate's
 			// "*.example.com" is any depth, so it is a regexp.
-			host = []cMatch{{Kind: "host", Value: `(?i)^.+` + QuoteMeta(s.Host[1:], RE2) + `\.?$`}}
+			host = []cMatch{{Kind: "host", Value: `(?i)^.+` + QuoteMeta(s.Hosts[0][1:], RE2) + `\.?$`}}
 		default:
-			host = []cMatch{{Kind: "host", Value: `(?i)^` + QuoteMeta(s.Host, RE2) + `\.?$`}}
+			var alts []string
+			for _, h := range s.Hosts {
+				alts = append(alts, QuoteMeta(h, RE2))
+			}
+			host = []cMatch{{Kind: "host", Value: `(?i)^(?:` + strings.Join(alts, "|") + `)\.?$`}}
 		}
 		for _, l := range s.Locations {
 			m := append([]cMatch(nil), host...)
@@ -118,8 +122,8 @@ func caddyRoutes(pl *Plan) (routes, errRoutes []cRoute, err error) {
 			if l.Policy != nil {
 				comment = fmt.Sprintf("policy %q", l.Policy.Name)
 			}
-			where := s.Host
-			if where == "" {
+			where := strings.Join(s.Hosts, ", ")
+			if s.Default() {
 				where = "any other host"
 			}
 			comment = fmt.Sprintf("%s, %s %s: %s", where, map[bool]string{true: "path", false: "under"}[l.Exact], l.Path, comment)
@@ -431,6 +435,10 @@ func renderCaddyfile(pl *Plan, w io.Writer) error {
 # - Preflights are answered with respond, never proxied; a plain OPTIONS is.
 # - Errors skip the handlers that ran: handle_errors sets the CORS headers
 #   again on Caddy's own 502/504.
+# - reverse_proxy forwards the raw path (/v1/../x): a rewrite to the path
+#   path_regexp matched (the cleaned one) forwards the normalised path, as
+#   crossgate proxy does. Behind an upstream's base path, reserved
+#   characters arrive decoded (%%2B as +).
 `, pl.File)
 	b.WriteString("{\n\tadmin off\n\tauto_https off\n}\n\n")
 	listenHost, port := pl.ListenHost, pl.ListenPort

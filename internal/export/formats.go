@@ -31,6 +31,16 @@ type Target struct {
 
 // targets is the table of every format. One row per target; each row's
 // variable is in the target's own file (nginx.go, apache.go...).
+//
+// To add a target: a file with its *Target (Caps from ProxyCaps() or
+// written out whole: a Cap left at its zero value means Unsupported, and
+// TestTargetCaps wants a Note for every Cap that is not Exact); Render
+// reads only the Plan (Policies with their joined header values, Routes or
+// Servers/Locations, the regexes of regex.go); a row here; golden files
+// with go test ./internal/export -run TestGolden -update (extension() in
+// golden_test.go picks the file's extension); the README table with
+// go test ./internal/export -run TestReadmeTargets -update. A live test
+// starts the server and calls exporttest.Run and exporttest.AuditExport.
 var targets = []*Target{
 	// h/export's targets (nginx, apache, haproxy, caddy, caddy-json).
 	nginxTarget,

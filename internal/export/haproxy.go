@@ -72,6 +72,9 @@ global
 
 defaults
     mode http
+    # No retry, as crossgate proxy: a refused connection gets a 503 at once
+    # (HAProxy waits a second before each of its 3 default retries).
+    retries 0
     timeout connect 30s
     timeout client 2m
     timeout server 30s
@@ -100,11 +103,11 @@ frontend crossgate
 	for _, s := range servers {
 		hostCond := ""
 		switch {
-		case s.Host == "":
-		case strings.HasPrefix(s.Host, "*."):
-			hostCond = fmt.Sprintf(" { var(txn.host) -m end %s }", s.Host[1:])
+		case s.Default():
+		case s.Wildcard():
+			hostCond = fmt.Sprintf(" { var(txn.host) -m end %s }", s.Hosts[0][1:])
 		default:
-			hostCond = fmt.Sprintf(" { var(txn.host) -m str %s }", s.Host)
+			hostCond = fmt.Sprintf(" { var(txn.host) -m str %s }", strings.Join(s.Hosts, " "))
 		}
 		for _, l := range s.Locations {
 			pathCond := ""

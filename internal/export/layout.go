@@ -10,9 +10,18 @@ import (
 // the requests for Host (an exact host, "*.example.com", or "" for every
 // host that no other Server names) and the Locations they fall in.
 type Server struct {
-	Host      string
+	// Hosts are the names the server answers: exact host names that share
+	// the same locations (merged into one server), or one "*." pattern, or
+	// none for the default server.
+	Hosts     []string
 	Locations []Location // the first that matches a path applies
 }
+
+// Wildcard reports whether the server's name is a "*." pattern.
+func (s Server) Wildcard() bool { return len(s.Hosts) == 1 && strings.HasPrefix(s.Hosts[0], "*.") }
+
+// Default reports whether s is the default server.
+func (s Server) Default() bool { return len(s.Hosts) == 0 }
 
 // Location is a set of paths under one server to which one policy applies,
 // or none. Path is either an exact path (Exact) or a prefix that ends in
@@ -43,12 +52,34 @@ func (l Location) Matches(p string) bool {
 // servers answer P with a redirect to P/ when only P/ is configured (nginx
 // does for proxied prefix locations), also the exact location P with the
 // policy that applies to P.
+//
+// Exact hosts with the same locations share one server (they are disjoint,
+// so their order does not matter); wildcard servers stay apart, since
+// targets that try servers in order need them longest first.
 func (pl *Plan) Servers() []Server {
 	var servers []Server
-	for _, h := range append(pl.HostNames(), "") {
-		servers = append(servers, Server{Host: h, Locations: pl.locations(h)})
+	for _, h := range pl.HostNames() {
+		locs := pl.locations(h)
+		if !strings.HasPrefix(h, "*.") {
+			merged := false
+			for i := range servers {
+				if !servers[i].Wildcard() && sameLocations(servers[i].Locations, locs) {
+					servers[i].Hosts = append(servers[i].Hosts, h)
+					merged = true
+					break
+				}
+			}
+			if merged {
+				continue
+			}
+		}
+		servers = append(servers, Server{Hosts: []string{h}, Locations: locs})
 	}
-	return servers
+	return append(servers, Server{Locations: pl.locations("")})
+}
+
+func sameLocations(a, b []Location) bool {
+	return slices.Equal(a, b)
 }
 
 func (pl *Plan) locations(host string) []Location {
@@ -115,12 +146,13 @@ func ServerFor(servers []Server, host string) Server {
 	best := -1
 	for i, s := range servers {
 		switch {
-		case s.Host == host:
-			return s
-		case strings.HasPrefix(s.Host, "*.") && len(host) > len(s.Host)-1 && strings.HasSuffix(host, s.Host[1:]):
-			if best < 0 || len(s.Host) > len(servers[best].Host) {
+		case s.Wildcard():
+			w := s.Hosts[0]
+			if len(host) > len(w)-1 && strings.HasSuffix(host, w[1:]) && (best < 0 || len(w) > len(servers[best].Hosts[0])) {
 				best = i
 			}
+		case slices.Contains(s.Hosts, host):
+			return s
 		}
 	}
 	if best >= 0 {

@@ -37,7 +37,9 @@ func upstreamsFile(t *testing.T) (name, ownURL, basedURL string) {
 }
 
 // Per-policy upstreams (and an upstream's base path) are honoured by every
-// server target, as crossgate proxy honours them.
+// server target, as crossgate proxy honours them. Behind a base path,
+// Caddy's rewrite forwards reserved characters decoded, as nginx and Apache
+// always do (see their tests); HAProxy keeps them encoded.
 func TestLiveUpstreams(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -49,7 +51,7 @@ func TestLiveUpstreams(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tg, _ := export.Lookup(tc.name)
 			file, own, based := upstreamsFile(t)
-			res := exporttest.Run(t, file, tg, tc.start, exporttest.Options{})
+			res := exporttest.Run(t, file, tg, tc.start, exporttest.Options{DecodedPath: tc.name != "haproxy"})
 			var sawOwn, sawBased bool
 			for _, o := range res.Export {
 				sawOwn = sawOwn || o.Upstream == own
@@ -57,6 +59,50 @@ func TestLiveUpstreams(t *testing.T) {
 			}
 			if !sawOwn || !sawBased {
 				t.Errorf("requests reached the policy's own upstream: %t, the one with a base path under /base/: %t", sawOwn, sawBased)
+			}
+		})
+	}
+}
+
+// The server's own error (its upstream is down) carries the CORS headers,
+// as crossgate proxy's 502 does.
+func TestLiveUpstreamDown(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start exporttest.StartFunc
+	}{
+		{"nginx", startNginx}, {"apache", startApache}, {"haproxy", startHAProxy},
+		{"caddy", startCaddy("caddyfile")}, {"caddy-json", startCaddy("")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg, _ := export.Lookup(tc.name)
+			src := `policies:
+  - name: down
+    match: { paths: [/down/] }
+    allow_origins: [https://app.example.com, "https://*.app.example.com"]
+    allow_credentials: true
+    expose_headers: [X-Total-Count]
+    upstream: http://127.0.0.1:` + exporttest.FreePort(t) + `
+  - name: up
+    allow_origins: ["*"]
+`
+			file := filepath.Join(t.TempDir(), "down.yaml")
+			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res := exporttest.Run(t, file, tg, tc.start, exporttest.Options{StatusClass: true, DecodedPath: true})
+			n := 0
+			for i, c := range res.Cases {
+				o := res.Export[i]
+				if strings.HasPrefix(c.Name, "down: allowed origin") {
+					n++
+					if o.Status < 500 || o.Include != "ok" {
+						t.Errorf("%s: %s; want a 5xx the page can read", c.Name, o)
+					}
+				}
+			}
+			if n == 0 {
+				t.Error("no request to the policy whose upstream is down")
 			}
 		})
 	}

@@ -109,7 +109,9 @@ func renderNginx(pl *Plan, w io.Writer) error {
 #   gets a redirect fails: every such P has an exact location of its own.
 # - proxy_pass with a URI part sends the normalised path, the one the
 #   location was chosen on (without one, nginx forwards the raw URI, so
-#   /v1/../admin would reach the upstream under /v1/'s policy). Paths
+#   /v1/../admin would reach the upstream under /v1/'s policy), re-encoded
+#   only where a path must be: reserved characters arrive decoded (%%2B as
+#   +), where crossgate proxy keeps their encoding. Paths
 #   holding an encoded slash or backslash (%%2F, %%5C) are refused with
 #   400, as crossgate proxy refuses those that would change the policy.
 # - Vary: Origin on every response whose answer depends on the origin,
@@ -152,10 +154,10 @@ func renderNginx(pl *Plan, w io.Writer) error {
 		if pl.ListenHost == "" {
 			listen = pl.ListenPort
 		}
-		if s.Host == "" {
+		if s.Default() {
 			fmt.Fprintf(&b, "    listen %s default_server;\n    server_name _;\n", listen)
 		} else {
-			fmt.Fprintf(&b, "    listen %s;\n    server_name %s;\n", listen, s.Host)
+			fmt.Fprintf(&b, "    listen %s;\n    server_name %s;\n", listen, strings.Join(s.Hosts, " "))
 		}
 		b.WriteString("    # crossgate proxy refuses a path whose encoded slashes would select another policy.\n")
 		b.WriteString("    if ($request_uri ~* \"%2f|%5c\") {\n        return 400;\n    }\n")

@@ -312,8 +312,8 @@ func TestServersAgreeWithFileRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		servers := pl.Servers()
-		if servers[len(servers)-1].Host != "" {
-			t.Fatalf("%s: the last server is %q, not the default", f.Name, servers[len(servers)-1].Host)
+		if !servers[len(servers)-1].Default() {
+			t.Fatalf("%s: the last server is %q, not the default", f.Name, servers[len(servers)-1].Hosts)
 		}
 		for _, h := range hosts {
 			for _, p := range paths {

@@ -1,6 +1,9 @@
 package export_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,7 +21,7 @@ var regexCases = []struct {
 		in:      []string{"https://app.example.com"},
 		out: []string{"https://app.example.com.evil.net", "https://evilapp.example.com", "https://appXexample.com",
 			"http://app.example.com", "HTTPS://APP.EXAMPLE.COM", "https://app.example.com:443", "https://app.example.com/",
-			"https://app.example.co", "null", "*", ""},
+			"https://app.example.co", "null", "*", "", "https://app.example.com\n"},
 	},
 	{
 		pattern: "https://*.preview.example.com",
@@ -193,6 +196,56 @@ func TestSyntaxRegexes(t *testing.T) {
 	for v, want := range map[string]bool{"authorization": true, "x, Authorization ,y": true, "x-authorization": false, "authorizations": false} {
 		if auth.MatchString(v) != want {
 			t.Errorf("authorization %q: %t", v, !want)
+		}
+	}
+}
+
+// The JS and Python flavours mean the same in node and python3 as RE2 does
+// in Go, on the table's origins (skipped where the interpreter is missing).
+func TestOriginRegexOtherEngines(t *testing.T) {
+	t.Parallel()
+	type job struct {
+		re, origin string
+		want       bool
+	}
+	var js, py []job
+	for _, tc := range regexCases {
+		_, p := matcherFor(t, tc.pattern)
+		for _, o := range append(append([]string{}, tc.in...), tc.out...) {
+			want := regexp.MustCompile(export.OriginRegex(p, export.RE2)).MatchString(o)
+			js = append(js, job{export.OriginRegex(p, export.JS), o, want})
+			py = append(py, job{export.OriginRegex(p, export.Python), o, want})
+		}
+	}
+	for _, eng := range []struct {
+		bin, script string
+		jobs        []job
+	}{
+		{"node", `const jobs = JSON.parse(require("fs").readFileSync(0, "utf8"));
+for (const [re, o, want] of jobs) { if (new RegExp(re).test(o) !== want) console.log("MISMATCH", re, JSON.stringify(o), want); }`, js},
+		{"python3", `import json, re, sys
+for r, o, want in json.load(sys.stdin):
+    if (re.match(r, o) is not None) != want: print("MISMATCH", r, json.dumps(o), want)`, py},
+	} {
+		bin, err := exec.LookPath(eng.bin)
+		if err != nil {
+			t.Logf("%s not installed: flavour not checked", eng.bin)
+			continue
+		}
+		var rows [][]any
+		for _, j := range eng.jobs {
+			rows = append(rows, []any{j.re, j.origin, j.want})
+		}
+		in, _ := json.Marshal(rows)
+		args := []string{"-e", eng.script}
+		if eng.bin == "python3" {
+			args = []string{"-c", eng.script}
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin = bytes.NewReader(in)
+		out, err := cmd.CombinedOutput()
+		if err != nil || len(out) > 0 {
+			t.Errorf("%s: %v\n%s", eng.bin, err, out)
 		}
 	}
 }

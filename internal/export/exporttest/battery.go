@@ -68,11 +68,17 @@ func Battery(pl *export.Plan) []Case {
 		}
 		add(Case{Name: name("no Origin"), Host: host, Target: base})
 		add(Case{Name: name("upstream 500"), Host: host, Target: base + "/status/500", Origin: good})
+		add(Case{Name: name("percent-encoded path"), Host: host, Target: base + "/a%2Bb%20c%7E%41?q=1%2B2", Origin: good})
 		add(Case{Name: name("upstream 404, no Origin"), Host: host, Target: base + "/status/404"})
 		if route.Path != "/" {
 			t := strings.TrimSuffix(route.Path, "/")
 			for _, path := range []string{t, t + "x", t + "/", t + "/../x", "//" + strings.TrimPrefix(t, "/") + "//x", t + "/./" + probeSegment} {
 				add(Case{Name: name("path " + path), Host: host, Target: path, Origin: good})
+			}
+			// An encoded slash that would select another policy once
+			// decoded: crossgate proxy refuses it (400).
+			if r, ok := pl.Lookup(hostOnly(host), "/"+probeSegment); !ok || r.Policy != p {
+				add(Case{Name: name("ambiguous path"), Host: host, Target: t + "/..%2F" + probeSegment, Origin: good})
 			}
 		}
 		if route.Host != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,16 @@ type Options struct {
 	// Approximate lets the export have approximate differences (none
 	// unsupported): the browser must still see the same.
 	Approximate bool
+	// DecodedPath compares the paths the upstream got once
+	// percent-decoded, for a server that forwards reserved characters
+	// decoded (Apache's mod_proxy sends %2B as +). Otherwise the paths are
+	// compared in the normal form of RFC 3986 §6.2.2 (unreserved
+	// characters decoded), in which %7E and ~ are one.
+	DecodedPath bool
+	// StatusClass compares the statuses by class (5xx and 5xx are one),
+	// for a test of the server's own errors: crossgate proxy answers an
+	// upstream that is down with 502, Apache and HAProxy with 503.
+	StatusClass bool
 	// Collect records the mismatches in Result.Mismatches instead of
 	// failing the test (for the harness's own tests).
 	Collect bool
@@ -116,8 +127,16 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 		}
 		res.Gateway = append(res.Gateway, want)
 		res.Export = append(res.Export, got)
-		if opts.IgnorePath {
+		if opts.StatusClass {
+			want.Status, got.Status = want.Status/100*100, got.Status/100*100
+		}
+		switch {
+		case opts.IgnorePath:
 			want.Path, got.Path = "", ""
+		case opts.DecodedPath:
+			want.Path, got.Path = decoded(want.Path), decoded(got.Path)
+		default:
+			want.Path, got.Path = policyfile.NormalizePath(want.Path), policyfile.NormalizePath(got.Path)
 		}
 		fail := func(format string, args ...any) {
 			if opts.Collect {
@@ -144,6 +163,13 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 }
 
 var runs atomic.Int64
+
+func decoded(p string) string {
+	if d, err := url.PathUnescape(p); err == nil {
+		return d
+	}
+	return p
+}
 
 func equal(a, b Outcome) bool {
 	return a.Status == b.Status && a.Omit == b.Omit && a.Include == b.Include &&
