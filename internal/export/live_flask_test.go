@@ -55,7 +55,9 @@ opener = urllib.request.build_opener(NoRedirect)
 @app.route("/<path:path>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 def forward(path):
     headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-    req = urllib.request.Request(upstream + request.full_path.rstrip("?"), method=request.method, headers=headers)
+    # The target as received (Werkzeug decodes PATH_INFO).
+    target = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.full_path
+    req = urllib.request.Request(upstream + target, method=request.method, headers=headers)
     try:
         up = opener.open(req, timeout=5)
     except urllib.error.HTTPError as e:

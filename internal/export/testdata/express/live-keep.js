@@ -104,10 +104,22 @@ function requestHost(req) {
   return h.replace(/\.$/, '').toLowerCase();
 }
 
+function routeFor(host, path) {
+  return routes.find((rt) => hostMatches(rt.host, host) && pathMatches(rt.path, path));
+}
+
+// policyFor returns the request's policy (null for none), or undefined
+// for a path whose encoded slashes or backslashes would select another
+// policy once decoded, which crossgate refuses with 400: the app might
+// read the path decoded.
 function policyFor(req) {
   const host = requestHost(req);
   const path = normalizePath(req.path);
-  const r = routes.find((rt) => hostMatches(rt.host, host) && pathMatches(rt.path, path));
+  const r = routeFor(host, path);
+  if (path.includes('%2F') || path.includes('%5C')) {
+    const decoded = normalizePath(path.replace(/%2F|%5C/g, '/'));
+    if (routeFor(host, decoded) !== r) return undefined;
+  }
   return r ? policies[r.policy] : null;
 }
 
@@ -122,6 +134,7 @@ function vary(res, value) {
 
 function crossgateCors(req, res, next) {
   const p = policyFor(req);
+  if (p === undefined) return res.status(400).type('text/plain').send('400 Bad Request: ambiguous path');
   const origin = req.headers.origin;
   const preflight = req.method === 'OPTIONS' && origin !== undefined &&
     req.headers['access-control-request-method'] !== undefined;
