@@ -140,6 +140,10 @@ func checkCrossgate(t *testing.T, s *scenario, rec *httptest.ResponseRecorder, c
 		t.Errorf("got Access-Control-Expose-Headers %q; want it to list %q", h["Access-Control-Expose-Headers"], w.aceh)
 	}
 	vary := list(h["Vary"])
+	if w.preflight && !slices.Equal(h["Vary"], s.outerVary) {
+		// A preflight response gets no Vary of crossgate's.
+		t.Errorf("preflight: got Vary %q; want %q, the outer middleware's", h["Vary"], s.outerVary)
+	}
 	if w.noVary && len(vary) > 0 {
 		t.Errorf("got Vary %q; want none", h["Vary"])
 	}

@@ -24,7 +24,8 @@ var noopHandler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
 
 // TestAllocations asserts the allocation bound of the request path: one
 // array for the values of all the headers a response gets, and nothing
-// when it gets none, hostile requests included.
+// when it gets none, hostile requests included. A preflight refused before
+// the method and header checks gets no header, so it allocates nothing.
 func TestAllocations(t *testing.T) {
 	many := make([]string, 0, 110)
 	for i := range 100 {
@@ -41,6 +42,7 @@ func TestAllocations(t *testing.T) {
 		ExposeHeaders:    []string{"X-Total-Count"},
 		MaxAge:           7200e9,
 	}
+	longName := "x-" + strings.Repeat("n", 254) // the longest name a policy may list
 	star := cors.Config{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}}
 	longHost := "https://" + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 56) + ".preview.example.com"
 	tests := []struct {
@@ -58,15 +60,24 @@ func TestAllocations(t *testing.T) {
 		{"64 KiB Origin", spa, "GET", origin("https://" + strings.Repeat("a", 64<<10)), false, 1},
 		{"allowed preflight", spa, "OPTIONS", preflight(appOrigin, "PUT", "content-type,x-request-id"), false, 1},
 		{"allowed preflight, upper-case names", spa, "OPTIONS", preflight(appOrigin, "PUT", "Content-Type, X-Request-ID"), false, 1},
-		{"disallowed preflight", spa, "OPTIONS", preflight("https://evil.com", "PUT", "x-a"), false, 1},
-		{"preflight, 1 MiB of commas", spa, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)), false, 1},
-		{"preflight, 10,000 names", spa, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat("x-request-id,", 10000)), false, 1},
-		{"preflight, odd method bytes", spa, "OPTIONS", preflight(appOrigin, "P\x00\xffT", ""), false, 1},
+		{"disallowed preflight", spa, "OPTIONS", preflight("https://evil.com", "PUT", "x-a"), false, 0},
+		{"disallowed preflight, outer Vary", spa, "OPTIONS", preflight("https://evil.com", "PUT", "x-a"), true, 0},
+		{"preflight from a malformed origin", spa, "OPTIONS", preflight("https://APP.example.com", "PUT", ""), false, 0},
+		{"preflight, 1 MiB of commas", spa, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)), false, 0},
+		{"preflight, malformed ACRH", spa, "OPTIONS", preflight(appOrigin, "PUT", "content-type,x y"), false, 0},
+		{"preflight, header not allowed", spa, "OPTIONS", preflight(appOrigin, "PUT", "x-other"), false, 1},
+		{"preflight, method not allowed", spa, "OPTIONS", preflight(appOrigin, "PATCH", ""), false, 1},
+		{"preflight, 10,000 names", spa, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat("x-request-id,", 10000)), false, 0},
+		{"preflight, odd method bytes", spa, "OPTIONS", preflight(appOrigin, "P\x00\xffT", ""), false, 0},
 		{"allowed actual, outer Vary", spa, "GET", origin(appOrigin), true, 1},
+		{"preflight for the longest name allowed", cors.Config{AllowOrigins: []string{appOrigin}, AllowHeaders: []string{longName}},
+			"OPTIONS", preflight(appOrigin, "GET", strings.ToUpper(longName)), false, 1},
 		{"100 exact origins + 10 patterns", cors.Config{AllowOrigins: many}, "GET", origin("https://x.tenantj.example.net"), false, 1},
 		{"star, no Origin", star, "GET", nil, false, 1},
-		{"star, preflight with 1 MiB of commas", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)), false, 1},
-		{"star, preflight with 10,000 names", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat("x-a,", 10000)), false, 1},
+		{"star, preflight with 1 MiB of commas", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)), false, 0},
+		{"star, preflight with 10,000 names", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat("x-a,", 10000)), false, 0},
+		{"star, preflight with 8 KiB of commas", star, "OPTIONS", preflight(appOrigin, "PUT", strings.Repeat(",", 8<<10-16)), false, 1},
+		{"star, preflight for Authorization", star, "OPTIONS", preflight(appOrigin, "PUT", "authorization"), false, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -88,6 +99,9 @@ func TestAllocations(t *testing.T) {
 			serve()
 			if got := testing.AllocsPerRun(100, serve); got > tc.wantAlloc {
 				t.Errorf("got %v allocs per request; want at most %v", got, tc.wantAlloc)
+			}
+			if tc.wantAlloc == 0 && (len(w.h) > 1 || len(w.h) == 1 && !tc.preVary) {
+				t.Errorf("got headers %v; want none of the middleware's", w.h)
 			}
 		})
 	}

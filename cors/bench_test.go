@@ -69,3 +69,58 @@ func BenchmarkNew(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValidate measures validation of long origin lists, valid or
+// not: it must grow linearly with the list (80,000 entries once took 10 s
+// to 26 s, from a quadratic duplicate check).
+func BenchmarkValidate(b *testing.B) {
+	const n = 80000
+	lists := map[string][]string{
+		"valid":      make([]string, n),
+		"invalid":    make([]string, n),
+		"duplicates": make([]string, n),
+		"patterns":   make([]string, n),
+	}
+	for i := range n {
+		lists["valid"][i] = fmt.Sprintf("https://%05d.example.com", i)
+		lists["invalid"][i] = fmt.Sprintf("https://%05d.example.com/", i)
+		lists["duplicates"][i] = fmt.Sprintf("https://%05d.example.com", i%(n/2)) // each listed twice
+		if i%2 == 0 {
+			lists["patterns"][i] = fmt.Sprintf("https://*.t%05d.example.com", i)
+		} else {
+			lists["patterns"][i] = fmt.Sprintf("https://a.t%05d.example.com", i-1) // covered by the pattern before
+		}
+	}
+	for _, kind := range []string{"valid", "invalid", "duplicates", "patterns"} {
+		b.Run(fmt.Sprintf("origins=%d/kind=%s", n, kind), func(b *testing.B) {
+			cfg := cors.Config{AllowOrigins: lists[kind]}
+			b.ReportAllocs()
+			for b.Loop() {
+				_, err := cors.Validate(cfg)
+				if (err == nil) != (kind == "valid") {
+					b.Fatalf("got error %v", err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkValidate_headers measures a long request-header list next to
+// "*", every name of which is reported.
+func BenchmarkValidate_headers(b *testing.B) {
+	const n = 80000
+	h := make([]string, 0, n+1)
+	h = append(h, "*")
+	for i := range n {
+		h = append(h, fmt.Sprintf("X-H%05d", i))
+	}
+	cfg := cors.Config{AllowOrigins: []string{"*"}, AllowHeaders: h}
+	b.Run(fmt.Sprintf("headers=%d", n), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cors.Validate(cfg); err == nil {
+				b.Fatal("got no error")
+			}
+		}
+	})
+}

@@ -118,6 +118,19 @@ type Config struct {
 	// other than loopback ones together with AllowCredentials: any network
 	// attacker can then act as that origin and read credentialed responses.
 	DangerouslyAllowInsecureOriginsWithCredentials bool
+
+	// ProtectWrites refuses, with 403 and before the handler runs, a
+	// request with an unsafe method (not GET, HEAD or OPTIONS) that a
+	// browser sent from an origin AllowOrigins does not allow: the simple
+	// cross-origin POST (a form, fetch with text/plain) that CORS lets
+	// through to the handler. Cross-origin is decided as
+	// net/http.CrossOriginProtection decides it; see protect.go.
+	ProtectWrites bool
+
+	// WebSocketAllowNoOrigin lets [Middleware.CheckWebSocket] accept a
+	// WebSocket handshake without an Origin header: browsers always send
+	// one, so such a client is not a browser page.
+	WebSocketAllowNoOrigin bool
 }
 
 // policy is a Config compiled for the request path. It is immutable.
@@ -142,8 +155,27 @@ type policy struct {
 	acac, acam, acah, aceh, acma string
 	pna                          bool
 	status                       int
-	varyPreflight                varySet
+
+	protection // ProtectWrites and the WebSocket origin check (protect.go)
 }
+
+// maxHeaderNameLen bounds the names of AllowHeaders and ExposeHeaders. No
+// real header name comes near it (the longest in common use are under 64
+// bytes), and every name is repeated in every answer: in
+// Access-Control-Allow-Headers on each preflight, in
+// Access-Control-Expose-Headers on each actual response, where proxies
+// with header limits of a few KiB (nginx's proxy_buffer_size, 4 or 8 KiB by
+// default; Apache's LimitRequestFieldSize, 8190 bytes a line) refuse it. A
+// longer name is a mistake or hostile input, so it is an error, not a
+// warning. It also keeps the request path from allocating to compare names.
+const maxHeaderNameLen = 256
+
+const tooLongName = "a %d-byte header name: no real header name is longer than %d bytes, and every name is repeated in every answer"
+
+// maxListLen is the length past which the joined Access-Control-Allow-Headers
+// or -Expose-Headers value draws a warning: proxies with an 8 KiB header
+// limit refuse responses that carry it.
+const maxListLen = 4 << 10
 
 // maxACRHWildcard bounds the Access-Control-Request-Headers that a policy
 // allowing any header reads: 8 KiB is hundreds of header names, far more
@@ -178,6 +210,7 @@ func compile(cfg Config) (*policy, []*corserr.Error, error) {
 	p.compileHeaders(v, &cfg)
 	p.compileExpose(v, &cfg)
 	p.compileScalars(v, &cfg)
+	p.compileProtection(v, &cfg)
 	var warns []*corserr.Error
 	for _, w := range v.warns {
 		warns = append(warns, w.(*corserr.Error))
@@ -195,82 +228,105 @@ func (p *policy) compileOrigins(v *validator, cfg *Config) {
 		v.add(field, -1, "", corserr.Missing, "no origin is allowed: list at least one origin, or \"*\" for any")
 		return
 	}
-	// exact maps each exact origin to its index, for duplicates; the
-	// matcher keeps it. Other entries are few: a slice is enough.
+	// exact maps each exact origin to the index of its first listing, for
+	// duplicates; the matcher keeps it. others does the same for every
+	// other entry. Both make the checks linear in the number of entries,
+	// which a policy file may put in the tens of thousands.
 	exact := make(map[string]int, len(cfg.AllowOrigins))
+	var others map[string]int
 	var wild []origin.Pattern
-	var others []string
+	lookup := false // set at the first duplicate exact origin: see below
 	for i, s := range cfg.AllowOrigins {
-		if j := slices.Index(others, s); j >= 0 {
-			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", slices.Index(cfg.AllowOrigins, s))
+		if j, dup := others[s]; dup {
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
 			continue
 		}
 		switch s {
 		case "*":
-			others = append(others, s)
+			others = addOther(others, s, i)
 			p.anyOrigin = true
 			if cfg.AllowCredentials {
 				v.add(field, i, s, corserr.Incompatible, "\"*\" cannot be used with AllowCredentials: browsers reject Access-Control-Allow-Origin: * on credentialed requests; list the origins")
 			}
 			continue
 		case "null":
-			others = append(others, s)
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Prohibited, "the null origin is sent by sandboxed iframes, file: pages and redirected requests, so any attacker can forge it")
 			continue
 		}
 		pat, err := origin.ParsePattern(s)
 		if err != nil {
-			others = append(others, s)
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Invalid, "%v", err)
 			continue
 		}
+		if !origin.TupleScheme(pat.Scheme) {
+			v.warn(field, i, s, "browsers send %s: origins as written only where an extension or a WebView registers the scheme; under the URL standard its origin is opaque, and the Origin header is then null", pat.Scheme)
+		}
 		if pat.Subdomains && !cfg.DangerouslyAllowPublicSuffixPatterns && isPublicSuffix(pat.Host) {
-			others = append(others, s)
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Prohibited, "%q is a public suffix: anyone can register a subdomain of it (set DangerouslyAllowPublicSuffixPatterns to allow it anyway)", pat.Host)
 			continue
 		}
 		if cfg.AllowCredentials && !cfg.DangerouslyAllowInsecureOriginsWithCredentials &&
 			pat.Scheme != "https" && pat.Scheme != "wss" && !origin.IsLoopback(pat.Host) {
-			others = append(others, s)
+			others = addOther(others, s, i)
 			v.add(field, i, s, corserr.Incompatible, "an insecure origin with AllowCredentials lets any network attacker read credentialed responses; use https (or set DangerouslyAllowInsecureOriginsWithCredentials)")
 			continue
 		}
-		if pat.IsExact() {
-			// s is canonical: ParsePattern refuses anything else. One
-			// map write, not a lookup and a write: a duplicate leaves the
-			// length as it was.
-			n := len(exact)
-			exact[s] = i
-			if len(exact) == n {
-				j := slices.Index(cfg.AllowOrigins, s)
-				exact[s] = j
-				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
-			}
-		} else {
-			others = append(others, s)
+		if !pat.IsExact() {
+			others = addOther(others, s, i)
 			wild = append(wild, pat)
+			continue
+		}
+		// s is canonical: ParsePattern refuses anything else.
+		if lookup {
+			if j, dup := exact[s]; dup {
+				v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+				continue
+			}
+			exact[s] = i
+			continue
+		}
+		// Until a first duplicate, one map write, not a lookup and a
+		// write: a duplicate leaves the length as it was. The index it
+		// overwrote is found once, and lookups take over from then on.
+		n := len(exact)
+		exact[s] = i
+		if len(exact) == n {
+			j := slices.Index(cfg.AllowOrigins, s)
+			exact[s] = j
+			v.add(field, i, s, corserr.Duplicate, "already listed at index %d", j)
+			lookup = true
 		}
 	}
 	if p.anyOrigin && len(cfg.AllowOrigins) > 1 {
-		v.add(field, slices.Index(cfg.AllowOrigins, "*"), "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
+		v.add(field, others["*"], "*", corserr.Duplicate, "\"*\" already allows every origin: list either \"*\" alone or the origins")
 	}
+	p.origins = origin.NewMatcherFrom(exact, wild)
 	// An exact origin covered by a wildcard pattern of the same list is a
-	// sign of confusion: say so rather than keep both.
+	// sign of confusion: say so rather than keep both. The matcher's index
+	// finds the pattern without trying each.
 	if len(wild) > 0 {
 		for i, s := range cfg.AllowOrigins {
 			if j, ok := exact[s]; !ok || j != i {
 				continue
 			}
-			o, _ := origin.Parse(s)
-			for _, w := range wild {
-				if w.Matches(o) {
-					v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
-					break
-				}
+			if w, ok := p.origins.MatchWildcard(s); ok {
+				v.add(field, i, s, corserr.Duplicate, "already covered by %q", w.String())
 			}
 		}
 	}
-	p.origins = origin.NewMatcherFrom(exact, wild)
+}
+
+// addOther records the index of an entry of AllowOrigins that is not an
+// exact origin, making the map at the first.
+func addOther(others map[string]int, s string, i int) map[string]int {
+	if others == nil {
+		others = make(map[string]int)
+	}
+	others[s] = i
+	return others
 }
 
 // isPublicSuffix reports whether domain is a public suffix, ICANN or private
@@ -352,6 +408,10 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
 			continue
 		}
+		if len(h) > maxHeaderNameLen {
+			v.add(field, i, h, corserr.Invalid, tooLongName, len(h), maxHeaderNameLen)
+			continue
+		}
 		lower := httplex.ToLower(h)
 		if isForbiddenRequestHeader(lower) {
 			v.add(field, i, h, corserr.Prohibited, "a forbidden request-header name: browsers set it themselves and scripts cannot, so listing it has no effect")
@@ -361,18 +421,30 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Duplicate, "listed twice (header names are case-insensitive)")
 			continue
 		}
+		if isCORSResponseHeader(lower) {
+			v.warn(field, i, h, "a CORS response header, which the server sends and pages never do: it belongs in the response, not in the request headers a preflight may ask for (a copy-paste mistake?)")
+		}
 		p.headers[lower] = struct{}{}
 		p.maxHeaderLen = max(p.maxHeaderLen, len(lower))
 		list = append(list, lower)
 	}
 	_, p.authorization = p.headers["authorization"]
-	if p.anyHeader {
-		for _, h := range list {
-			if h != "authorization" {
-				v.add(field, slices.IndexFunc(cfg.AllowHeaders, func(s string) bool { return httplex.EqualFold(s, h) }), h,
-					corserr.Duplicate, "\"*\" already allows every header but Authorization")
+	if redundant := len(list); p.anyHeader && (redundant > 1 || redundant == 1 && !p.authorization) {
+		// Every listed name but Authorization is redundant: name each at
+		// its first listing, in one pass.
+		reported := make(map[string]bool, len(list))
+		for i, h := range cfg.AllowHeaders {
+			if h == "*" || !httplex.IsToken(h) {
+				continue
+			}
+			lower := httplex.ToLower(h)
+			if _, ok := p.headers[lower]; ok && lower != "authorization" && !reported[lower] {
+				reported[lower] = true
+				v.add(field, i, lower, corserr.Duplicate, "\"*\" already allows every header but Authorization")
 			}
 		}
+	}
+	if p.anyHeader {
 		p.acah = "*"
 		if p.authorization {
 			p.acah = "*,authorization"
@@ -382,6 +454,9 @@ func (p *policy) compileHeaders(v *validator, cfg *Config) {
 	}
 	slices.Sort(list)
 	p.acah = strings.Join(list, ",")
+	if len(p.acah) > maxListLen {
+		v.warn(field, -1, strconv.Itoa(len(list))+" names", "Access-Control-Allow-Headers would be %d bytes on every preflight answer: proxies with a header limit of 4 to 8 KiB (nginx's default proxy_buffer_size) refuse such responses", len(p.acah))
+	}
 	// A browser lists each header once, lower case, without spaces
 	// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, step 5); allow
 	// some optional whitespace per name for proxies that rewrite the list.
@@ -414,6 +489,10 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 			v.add(field, i, h, corserr.Invalid, "a header name is a token (RFC 9110 §5.1)")
 			continue
 		}
+		if len(h) > maxHeaderNameLen {
+			v.add(field, i, h, corserr.Invalid, tooLongName, len(h), maxHeaderNameLen)
+			continue
+		}
 		lower := httplex.ToLower(h)
 		if lower == "set-cookie" || lower == "set-cookie2" {
 			v.add(field, i, h, corserr.Prohibited, "a forbidden response-header name: browsers never expose it to scripts")
@@ -427,6 +506,9 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 		if isSafelistedResponseHeader(lower) {
 			v.warn(field, i, h, "a CORS-safelisted response header: scripts can always read it")
 		}
+		if isRequestOnlyHeader(lower) {
+			v.warn(field, i, h, "a request header, which responses do not carry: exposing it has no effect (a copy-paste mistake?)")
+		}
 		list = append(list, lower)
 	}
 	if anyHeader && len(list) > 0 {
@@ -437,6 +519,9 @@ func (p *policy) compileExpose(v *validator, cfg *Config) {
 		return
 	}
 	p.aceh = strings.Join(list, ",")
+	if len(p.aceh) > maxListLen {
+		v.warn(field, -1, strconv.Itoa(len(list))+" names", "Access-Control-Expose-Headers would be %d bytes on every actual response: proxies with a header limit of 4 to 8 KiB (nginx's default proxy_buffer_size) refuse such responses", len(p.aceh))
+	}
 }
 
 func (p *policy) compileScalars(v *validator, cfg *Config) {
@@ -460,15 +545,6 @@ func (p *policy) compileScalars(v *validator, cfg *Config) {
 		p.acma = strconv.FormatInt(int64(d/time.Second), 10)
 	}
 	p.pna = cfg.AllowPrivateNetwork
-	// A preflight's answer depends on the method and headers asked for,
-	// and on the origin unless every origin is allowed.
-	p.varyPreflight = varyACRM | varyACRH
-	if !p.anyOrigin {
-		p.varyPreflight |= varyOrigin
-	}
-	if p.pna {
-		p.varyPreflight |= varyACRPN
-	}
 	switch s := cfg.PreflightStatus; {
 	case s == 0:
 		p.status = http.StatusNoContent
@@ -502,5 +578,8 @@ func cloneConfig(c *Config) Config {
 
 		DangerouslyAllowPublicSuffixPatterns:           c.DangerouslyAllowPublicSuffixPatterns,
 		DangerouslyAllowInsecureOriginsWithCredentials: c.DangerouslyAllowInsecureOriginsWithCredentials,
+
+		ProtectWrites:          c.ProtectWrites,
+		WebSocketAllowNoOrigin: c.WebSocketAllowNoOrigin,
 	}
 }

@@ -230,6 +230,34 @@ func TestValidate_warnings(t *testing.T) {
 	})
 }
 
+// A response header among the allowed request headers, or a request
+// header among the exposed ones, is almost always a copy-paste mistake:
+// a warning naming the field and the value, whatever the case.
+func TestValidate_headersOnTheWrongSide(t *testing.T) {
+	cfg := cors.Config{
+		AllowOrigins: []string{"https://example.com"},
+		AllowHeaders: []string{"Content-Type", "Access-Control-Allow-Origin", "access-control-allow-credentials",
+			"Access-Control-Expose-Headers", "Access-Control-Max-Age", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"},
+		ExposeHeaders: []string{"X-Total-Count", "Origin", "Access-Control-Request-Method", "ACCESS-CONTROL-REQUEST-HEADERS"},
+	}
+	warns, err := cors.Validate(cfg)
+	if err != nil {
+		t.Fatalf("got error %v; want none", err)
+	}
+	var wants []want
+	for i, h := range cfg.AllowHeaders[1:] {
+		wants = append(wants, want{fmt.Sprintf("AllowHeaders[%d]", i+1), corserr.Ineffective, h, "CORS response header"})
+	}
+	for i, h := range cfg.ExposeHeaders[1:] {
+		wants = append(wants, want{fmt.Sprintf("ExposeHeaders[%d]", i+1), corserr.Ineffective, h, "a request header"})
+	}
+	assertProblems(t, warns, wants)
+	// The policy still works as written: a warning does not stop New.
+	if _, err := cors.New(cfg); err != nil {
+		t.Errorf("New: got error %v; want none", err)
+	}
+}
+
 func TestNew_valid(t *testing.T) {
 	for _, cfg := range []cors.Config{
 		{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*", "Authorization"}, ExposeHeaders: []string{"*"}},
@@ -272,4 +300,48 @@ func TestAll(t *testing.T) {
 	if len(got) != 2 || got[0] != e1 || got[1] != e2 {
 		t.Errorf("got %v; want [%v %v]", got, e1, e2)
 	}
+}
+
+// Origins of schemes whose origin is opaque (browsers send null) are
+// refused; origins of schemes browsers send as written only when an
+// extension or a WebView registers them draw a warning.
+func TestValidate_schemes(t *testing.T) {
+	for _, o := range []string{"javascript://a.example", "data://a.example", "about://blank", "blob://a.example", "mailto://a.example"} {
+		_, err := cors.Validate(cors.Config{AllowOrigins: []string{o}})
+		assertProblems(t, slices.Collect(corserr.All(err)), []want{{"AllowOrigins[0]", corserr.Invalid, o, "opaque origin"}})
+	}
+	cfg := cors.Config{AllowOrigins: []string{"https://a.example", "chrome-extension://abcdefghijklmnop", "moz-extension://4b1f", "capacitor://localhost", "foo://a.example", "web+app://a.example"}}
+	warns, err := cors.Validate(cfg)
+	if err != nil {
+		t.Fatalf("got error %v; want none", err)
+	}
+	assertProblems(t, warns, []want{
+		{"AllowOrigins[4]", corserr.Ineffective, "foo://a.example", "only where an extension or a WebView"},
+		{"AllowOrigins[5]", corserr.Ineffective, "web+app://a.example", "opaque"},
+	})
+}
+
+// Header names past 256 bytes are refused in both lists; lists whose
+// joined value passes 4 KiB draw a warning.
+func TestValidate_headerNameLength(t *testing.T) {
+	ok, long := "X-"+strings.Repeat("a", 254), "X-"+strings.Repeat("a", 255)
+	huge := strings.Repeat("h", 65536)
+	_, err := cors.Validate(cors.Config{AllowOrigins: []string{"*"}, AllowHeaders: []string{ok, long, huge}, ExposeHeaders: []string{ok, huge}})
+	assertProblems(t, slices.Collect(corserr.All(err)), []want{
+		{"AllowHeaders[1]", corserr.Invalid, long, "257-byte header name"},
+		{"AllowHeaders[2]", corserr.Invalid, huge, "65536-byte header name"},
+		{"ExposeHeaders[1]", corserr.Invalid, huge, "65536-byte header name"},
+	})
+	var many []string
+	for i := range 400 { // 400 names of 12 bytes: 5,199 bytes joined
+		many = append(many, fmt.Sprintf("X-Header-%03d", i))
+	}
+	warns, err := cors.Validate(cors.Config{AllowOrigins: []string{"*"}, AllowHeaders: many, ExposeHeaders: many})
+	if err != nil {
+		t.Fatalf("got error %v; want none", err)
+	}
+	assertProblems(t, warns, []want{
+		{"AllowHeaders", corserr.Ineffective, "400 names", "proxy_buffer_size"},
+		{"ExposeHeaders", corserr.Ineffective, "400 names", "proxy_buffer_size"},
+	})
 }

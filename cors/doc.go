@@ -18,6 +18,10 @@
 //     browsers reject.
 //   - CORS is not access control: the middleware never refuses an actual
 //     request. It only tells browsers which pages may read the response.
+//     A cross-origin form POST still runs the handler: set
+//     [Config.ProtectWrites] to refuse unsafe methods from origins the
+//     policy does not allow. WebSockets are not subject to CORS at all:
+//     check their handshakes with [Middleware.CheckWebSocket].
 //   - Caches and CDNs between the server and browsers MUST honour Vary.
 //     The middleware sends Vary: Origin on every response whose CORS
 //     headers depend on the Origin, CORS request or not.

@@ -74,7 +74,11 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if _, isCORS := r.Header[hdrOrigin]; !isCORS && !p.anyOrigin {
+		if p.writes != nil && p.refuseWrite(w, r) {
+			return
+		}
+		origins, isCORS := r.Header[hdrOrigin]
+		if !isCORS && !p.anyOrigin {
 			// The most common request of all, cut short: not CORS, and
 			// the policy depends on the origin, so only Vary: Origin
 			// (as decide and apply would have it).
@@ -82,13 +86,28 @@ func (m *Middleware) Wrap(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		var pl plan
-		p.decide(r, &pl)
-		pl.apply(w.Header())
-		if pl.kind == KindPreflight {
-			w.WriteHeader(pl.status)
-			return
+		if isCORS && r.Method == http.MethodOptions {
+			if acrm, ok := r.Header[hdrACRM]; ok {
+				// A preflight, as decide has it, with its commonest
+				// refusal cut short: an origin that is not allowed gets
+				// the failure status and nothing else, at the cost of a
+				// bare 403.
+				if !p.anyOrigin && (len(origins) != 1 || !p.origins.Match(origins[0])) {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
+				pl := plan{kind: KindPreflight, status: http.StatusForbidden}
+				p.decideAllowedPreflight(r, &pl, origins, acrm)
+				if pl.acao != "" { // every answer with headers has this one
+					pl.apply(w.Header())
+				}
+				w.WriteHeader(pl.status)
+				return
+			}
 		}
+		var pl plan
+		p.decide(r, origins, isCORS, &pl)
+		pl.apply(w.Header())
 		h.ServeHTTP(w, r)
 	})
 }
@@ -127,7 +146,8 @@ func (m *Middleware) Answer(r *http.Request) Answer {
 		return Answer{Decision: d}
 	}
 	var a Answer
-	p.decide(r, &a.pl)
+	origins, isCORS := r.Header[hdrOrigin]
+	p.decide(r, origins, isCORS, &a.pl)
 	if a.pl.reason == ReasonOriginNotAllowed {
 		// Wrap does not need to tell a malformed origin from an unlisted
 		// one; a report does.
@@ -167,18 +187,20 @@ type plan struct {
 }
 
 // varySet is a set of request-header names that a response depends on.
+// Only actual responses carry Vary: a preflight response is not stored by
+// caches unless they are told to (OPTIONS is not a cacheable method, RFC
+// 9110 §9.3.7), and the browser's own CORS-preflight cache is keyed by
+// origin, URL and credentials, never by Vary (Fetch, "CORS-preflight
+// cache", https://fetch.spec.whatwg.org/#cors-preflight-cache).
 type varySet uint8
 
 const (
 	varyOrigin varySet = 1 << iota
-	varyACRM
-	varyACRH
-	varyACRPN
 	varyAll
 )
 
 // varyNames are the names of a varySet's bits.
-var varyNames = [...]string{hdrOrigin, hdrACRM, hdrACRH, hdrACRPN}
+var varyNames = [...]string{hdrOrigin}
 
 // varyValues holds the Vary value for each varySet, computed once so that
 // merging with a Vary already set takes no allocation.
@@ -212,9 +234,9 @@ const (
 	hdrACEH   = "Access-Control-Expose-Headers"
 )
 
-// decide fills pl for r. It never allocates, whatever r holds.
-func (p *policy) decide(r *http.Request, pl *plan) {
-	origins, isCORS := r.Header[hdrOrigin]
+// decide fills pl for r, whose Origin lines are origins (isCORS: it has
+// some). It never allocates, whatever r holds.
+func (p *policy) decide(r *http.Request, origins []string, isCORS bool, pl *plan) {
 	if !isCORS {
 		// Not a CORS request, but caches must still tell it apart from
 		// one: https://fetch.spec.whatwg.org/#cors-protocol-and-http-caches.
@@ -225,8 +247,10 @@ func (p *policy) decide(r *http.Request, pl *plan) {
 	if r.Method == http.MethodOptions {
 		if acrm, ok := r.Header[hdrACRM]; ok {
 			// A CORS-preflight request: https://fetch.spec.whatwg.org/#cors-preflight-request.
-			pl.kind = KindPreflight
-			p.decidePreflight(r, pl, origins, acrm)
+			pl.kind, pl.status = KindPreflight, http.StatusForbidden
+			if p.anyOrigin || p.originAllowed(origins, pl) {
+				p.decideAllowedPreflight(r, pl, origins, acrm)
+			}
 			return
 		}
 	}
@@ -273,19 +297,21 @@ func (p *policy) originAllowed(origins []string, pl *plan) bool {
 	return false
 }
 
-func (p *policy) decidePreflight(r *http.Request, pl *plan, origins, acrm []string) {
-	pl.vary = p.varyPreflight
-	pl.status = http.StatusForbidden
-	if p.anyOrigin {
-		pl.acao = "*"
-	} else {
-		if !p.originAllowed(origins, pl) {
-			return
-		}
-		pl.acao, pl.acac = origins[0], p.acac
-	}
-	// The CORS check has passed; now the method and the headers
-	// (https://fetch.spec.whatwg.org/#cors-preflight-fetch, steps 7.3 to 7.8).
+// decideAllowedPreflight answers a CORS-preflight request
+// (https://fetch.spec.whatwg.org/#cors-preflight-fetch) from an origin the
+// policy allows; pl.status is the failure status.
+//
+// A preflight refused before the method and header checks (an origin that
+// is not allowed, a malformed Origin, Access-Control-Request-Method or
+// Access-Control-Request-Headers, or one longer than the policy could ever
+// allow) gets the failure status and no header at all: nothing in it can
+// help a legitimate page, and it costs no more than a bare 403. A
+// well-formed preflight from an allowed origin refused on its method or its
+// headers gets the ok status and the allowed lists, so that the browser's
+// own error names what was refused (steps 7.3 to 7.8: the lists are what the
+// browser checks).
+func (p *policy) decideAllowedPreflight(r *http.Request, pl *plan, origins, acrm []string) {
+	// No Vary: see varySet.
 	if len(acrm) != 1 || !httplex.IsToken(acrm[0]) {
 		pl.reason = ReasonInvalidMethod
 		if len(acrm) == 1 {
@@ -293,26 +319,43 @@ func (p *policy) decidePreflight(r *http.Request, pl *plan, origins, acrm []stri
 		}
 		return
 	}
+	hdrReason, hdrName := p.checkRequestHeaders(r.Header[hdrACRH])
+	if hdrReason == ReasonInvalidHeaders || hdrReason == ReasonHeadersTooLong {
+		pl.reason, pl.detail = hdrReason, hdrName
+		return
+	}
+	// The CORS check will pass; now the method and the headers.
+	if p.anyOrigin {
+		pl.acao = "*"
+	} else {
+		pl.acao, pl.acac = origins[0], p.acac
+	}
 	method := acrm[0]
 	if !isSafelistedMethod(method) && !p.anyMethod {
 		if _, ok := p.methods[method]; !ok {
-			// Answer with the ok status and the lists: the browser rejects
-			// the preflight with an error naming the method.
+			// The ok status and the lists: the browser rejects the
+			// preflight with an error naming the method.
 			pl.reason, pl.detail = ReasonMethodNotAllowed, method
 			pl.status = p.status
 			pl.acam, pl.acah = p.acam, p.acah
 			return
 		}
 	}
-	if reason, name := p.checkRequestHeaders(r.Header[hdrACRH]); reason != ReasonAllowed {
-		pl.reason, pl.detail = reason, name
-		if reason == ReasonHeaderNotAllowed {
-			// The listed names do not cover it: the browser's error will
-			// name it. (Under "*", only Authorization is refused, and "*"
-			// would cover it in Chromium, so that case keeps the 403.)
-			pl.status = p.status
-			pl.acam, pl.acah = p.acam, p.acah
-		}
+	switch hdrReason {
+	case ReasonHeaderNotAllowed:
+		// The listed names do not cover it: the browser's error will
+		// name it.
+		pl.reason, pl.detail = hdrReason, hdrName
+		pl.status = p.status
+		pl.acam, pl.acah = p.acam, p.acah
+		return
+	case ReasonAuthorizationNotCovered:
+		// Under "*", only Authorization is refused, and Chromium lets
+		// Access-Control-Allow-Headers: * cover it, departing from the
+		// standard (https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name):
+		// the lists would let it through, so the failure status, with the
+		// origin so that the browser's error is about the status.
+		pl.reason, pl.detail = hdrReason, hdrName
 		return
 	}
 	pl.reason = ReasonAllowed
@@ -326,23 +369,23 @@ func (p *policy) decidePreflight(r *http.Request, pl *plan, origins, acrm []stri
 }
 
 // checkRequestHeaders checks the Access-Control-Request-Headers lines
-// against the policy. It reads a bounded number of bytes, whatever their
-// size: no allowed list can need more than p.maxACRHLen bytes, so past
-// that (plus room for one refused name) the request is refused unread.
-// Browsers send one line of lower-case names joined by "," without spaces;
-// the parser also takes several lines, optional whitespace and empty
-// elements, as RFC 9110 §5.6.1 asks of recipients.
+// against the policy, and returns the first name the policy does not allow,
+// unless the lines are malformed or too long. It reads a bounded number of
+// bytes, whatever their size: no allowed list can need more than
+// p.maxACRHLen bytes, so past that (plus room for one refused name) the
+// request is refused unread. Browsers send one line of lower-case names
+// joined by "," without spaces; the parser also takes several lines,
+// optional whitespace and empty elements, as RFC 9110 §5.6.1 asks of
+// recipients.
 func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
 	left := p.maxACRHLen + p.maxHeaderLen + 16
 	for _, line := range lines {
-		if left <= 0 {
+		if left -= len(line) + 1; left < 0 {
 			return ReasonHeadersTooLong, ""
 		}
-		truncated := len(line) > left
-		if truncated {
-			line = line[:left]
-		}
-		left -= len(line) + 1
+	}
+	reason, refused := ReasonAllowed, ""
+	for _, line := range lines {
 		for line != "" {
 			if c := line[0]; c == ',' || httplex.IsOWS(c) {
 				line = line[1:]
@@ -357,27 +400,22 @@ func (p *policy) checkRequestHeaders(lines []string) (Reason, string) {
 			}
 			name := line[:n]
 			line = line[n:]
-			if truncated && line == "" {
-				break // the name may be cut short: do not judge it
-			}
 			for line != "" && httplex.IsOWS(line[0]) {
 				line = line[1:]
 			}
 			if line != "" && line[0] != ',' {
 				return ReasonInvalidHeaders, name
 			}
-			if !p.headerAllowed(name) {
+			if reason == ReasonAllowed && !p.headerAllowed(name) {
+				// Read on: a malformed list is refused as such.
+				reason, refused = ReasonHeaderNotAllowed, name
 				if p.anyHeader {
-					return ReasonAuthorizationNotCovered, name
+					reason = ReasonAuthorizationNotCovered
 				}
-				return ReasonHeaderNotAllowed, name
 			}
 		}
-		if truncated {
-			return ReasonHeadersTooLong, ""
-		}
 	}
-	return ReasonAllowed, ""
+	return reason, refused
 }
 
 // headerAllowed reports whether the header name is allowed, comparing
@@ -389,11 +427,8 @@ func (p *policy) headerAllowed(name string) bool {
 	if len(name) > p.maxHeaderLen {
 		return false
 	}
-	var buf [64]byte
+	var buf [maxHeaderNameLen]byte // no allowed name is longer: never allocates
 	lower := buf[:0]
-	if len(name) > len(buf) {
-		lower = make([]byte, 0, len(name)) // only for configured names longer than 64 bytes
-	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' {

@@ -28,7 +28,6 @@ const (
 	hACRM     = "Access-Control-Request-Method"
 	hACRH     = "Access-Control-Request-Headers"
 	hACRPN    = "Access-Control-Request-Private-Network"
-	varyPre   = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 )
 
 // preflight returns the headers of a preflight from origin o.
@@ -99,7 +98,7 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
-					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"}, "Vary": {varyPre},
+					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"},
 				},
 				wantReason: "allowed",
 			}, {
@@ -108,18 +107,18 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
-					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"}, "Vary": {varyPre},
+					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"},
 				},
 				wantReason: "allowed",
 			}, {
 				desc: "preflight from a disallowed origin", method: "OPTIONS", reqHdrs: preflight("https://evil.com", "PUT", ""),
-				wantStatus: 403, wantHdrs: http.Header{"Vary": {varyPre}}, wantReason: "origin-not-allowed",
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "origin-not-allowed",
 			}, {
 				desc: "preflight for a lower-case method", method: "OPTIONS", reqHdrs: preflight(appOrigin, "patch", ""),
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
-					hACAH: {"authorization,content-type,x-request-id"}, "Vary": {varyPre},
+					hACAH: {"authorization,content-type,x-request-id"},
 				},
 				wantReason: "method-not-allowed",
 			}, {
@@ -127,38 +126,70 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
-					hACAH: {"authorization,content-type,x-request-id"}, "Vary": {varyPre},
+					hACAH: {"authorization,content-type,x-request-id"},
 				},
 				wantReason: "header-not-allowed",
 			}, {
 				desc: "preflight with 1 MiB of commas", method: "OPTIONS",
 				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat(",", 1<<20)),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}, "Vary": {varyPre}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with an allowed name repeated over 1 MiB", method: "OPTIONS",
 				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat("content-type,", 1<<20/13)),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}, "Vary": {varyPre}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with 1024 empty ACRH lines", method: "OPTIONS",
 				reqHdrs:    http.Header{"Origin": {appOrigin}, hACRM: {"PUT"}, hACRH: make([]string, 1024)},
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}, "Vary": {varyPre}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "request-headers-too-long",
 			}, {
 				desc: "preflight with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PUT", "x foo"),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}, "Vary": {varyPre}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "invalid-request-headers",
 			}, {
+				desc: "preflight with a malformed ACRH after a refused name", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PUT", "x-foo,x bar"),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight for a method not allowed, with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight(appOrigin, "QUERY", "x;y"),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight for names not allowed, past the bound", method: "OPTIONS",
+				reqHdrs:    preflight(appOrigin, "PUT", strings.Repeat("x-unknown,", 12)),
+				wantStatus: 403, wantHdrs: http.Header{},
+				wantReason: "request-headers-too-long",
+			}, {
+				desc: "preflight for every allowed name and one more", method: "OPTIONS",
+				reqHdrs:    preflight(appOrigin, "PUT", "authorization, content-type, x-request-id, x-some-other-header-name"),
+				wantStatus: 204,
+				wantHdrs: http.Header{
+					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
+					hACAH: {"authorization,content-type,x-request-id"},
+				},
+				wantReason: "header-not-allowed",
+			}, {
+				desc: "preflight from a disallowed origin with a malformed method", method: "OPTIONS", reqHdrs: preflight("https://evil.com", "PU T", "x y"),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "origin-not-allowed",
+			}, {
+				desc: "preflight from a malformed origin", method: "OPTIONS", reqHdrs: preflight("https://APP.example.com", "PUT", ""),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-origin",
+			}, {
+				desc: "preflight with two Access-Control-Request-Method lines", method: "OPTIONS",
+				reqHdrs:    http.Header{"Origin": {appOrigin}, hACRM: {"PUT", "PUT"}},
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-method",
+			}, {
 				desc: "preflight with a malformed method", method: "OPTIONS", reqHdrs: preflight(appOrigin, "PU T", ""),
-				wantStatus: 403, wantHdrs: http.Header{hACAO: {appOrigin}, hACAC: {"true"}, "Vary": {varyPre}},
+				wantStatus: 403, wantHdrs: http.Header{},
 				wantReason: "invalid-method",
 			}, {
 				desc: "preflight for a safelisted method", method: "OPTIONS", reqHdrs: preflight(appOrigin, "GET", ""),
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {appOrigin}, hACAC: {"true"}, hACAM: {"GET,POST,PUT,PATCH,DELETE"},
-					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"}, "Vary": {varyPre},
+					hACAH: {"authorization,content-type,x-request-id"}, hACMA: {"7200"},
 				},
 				wantReason: "allowed",
 			}, {
@@ -197,22 +228,29 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {"*"}, hACAM: {"PUT,DELETE"}, hACAH: {"*"},
-					"Vary": {"Access-Control-Request-Method, Access-Control-Request-Headers"},
 				},
 				wantReason: "allowed",
 			}, {
 				desc: "preflight asking for Authorization", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PUT", "authorization,x-a"),
 				wantStatus: 403,
 				wantHdrs: http.Header{
-					hACAO: {"*"}, "Vary": {"Access-Control-Request-Method, Access-Control-Request-Headers"},
+					hACAO: {"*"},
 				},
 				wantReason: "authorization-not-covered-by-wildcard",
+			}, {
+				desc: "preflight with a malformed ACRH", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PUT", "x-a,(x)"),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-request-headers",
+			}, {
+				desc: "preflight with 9 KiB of names", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PUT", strings.Repeat("x-a,", 9<<8)),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "request-headers-too-long",
+			}, {
+				desc: "preflight with a malformed method", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "", ""),
+				wantStatus: 403, wantHdrs: http.Header{}, wantReason: "invalid-method",
 			}, {
 				desc: "preflight for a method not allowed", method: "OPTIONS", reqHdrs: preflight("https://anyone.example", "PATCH", ""),
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {"*"}, hACAM: {"PUT,DELETE"}, hACAH: {"*"},
-					"Vary": {"Access-Control-Request-Method, Access-Control-Request-Headers"},
 				},
 				wantReason: "method-not-allowed",
 			},
@@ -230,7 +268,6 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 204,
 				wantHdrs: http.Header{
 					hACAO: {"*"}, hACAM: {"*"}, hACAH: {"*,authorization"},
-					"Vary": {"Access-Control-Request-Method, Access-Control-Request-Headers"},
 				},
 				wantReason: "allowed",
 			},
@@ -266,7 +303,6 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 200,
 				wantHdrs: http.Header{
 					hACAO: {"http://localhost:5173"}, hACAC: {"true"}, hACAH: {"content-type"}, hACMA: {"0"}, hACAPN: {"true"},
-					"Vary": {varyPre + ", Access-Control-Request-Private-Network"},
 				},
 				wantReason: "allowed",
 			}, {
@@ -274,7 +310,6 @@ var middlewareCases = []middlewareCase{
 				wantStatus: 200,
 				wantHdrs: http.Header{
 					hACAO: {"http://localhost:5173"}, hACAC: {"true"}, hACAH: {"content-type"},
-					"Vary": {varyPre + ", Access-Control-Request-Private-Network"},
 				},
 				wantReason: "method-not-allowed",
 			},
@@ -285,10 +320,10 @@ var middlewareCases = []middlewareCase{
 		cases: []reqCase{
 			{
 				desc: "preflight for a safelisted request", method: "OPTIONS", reqHdrs: preflight("https://example.com", "POST", ""),
-				wantStatus: 204, wantHdrs: http.Header{hACAO: {"https://example.com"}, "Vary": {varyPre}}, wantReason: "allowed",
+				wantStatus: 204, wantHdrs: http.Header{hACAO: {"https://example.com"}}, wantReason: "allowed",
 			}, {
 				desc: "preflight for a header", method: "OPTIONS", reqHdrs: preflight("https://example.com", "GET", "x-a"),
-				wantStatus: 204, wantHdrs: http.Header{hACAO: {"https://example.com"}, "Vary": {varyPre}}, wantReason: "header-not-allowed",
+				wantStatus: 204, wantHdrs: http.Header{hACAO: {"https://example.com"}}, wantReason: "header-not-allowed",
 			}, {
 				desc: "actual request", reqHdrs: origin("https://example.com"), wantHandler: true, wantStatus: 200,
 				wantHdrs: http.Header{hACAO: {"https://example.com"}, "Vary": {"Origin"}}, wantReason: "allowed",
@@ -376,8 +411,9 @@ func TestMiddleware_existingHeaders(t *testing.T) {
 		{"outer Vary kept", "GET", origin(appOrigin), http.Header{"Vary": {"Accept-Encoding"}}, []string{"Accept-Encoding", "Origin"}},
 		{"Origin not repeated", "GET", origin(appOrigin), http.Header{"Vary": {"accept-encoding, origin"}}, []string{"accept-encoding, origin"}},
 		{"Vary star left alone", "GET", origin(appOrigin), http.Header{"Vary": {"*"}}, []string{"*"}},
-		{"preflight adds only what is missing", "OPTIONS", preflight(appOrigin, "GET", ""), http.Header{"Vary": {"Origin"}},
-			[]string{"Origin", "Access-Control-Request-Method, Access-Control-Request-Headers"}},
+		// A preflight response gets no Vary, and an outer one is left as is.
+		{"preflight leaves Vary alone", "OPTIONS", preflight(appOrigin, "GET", ""), http.Header{"Vary": {"Accept-Encoding"}}, []string{"Accept-Encoding"}},
+		{"preflight adds no Vary", "OPTIONS", preflight(appOrigin, "GET", ""), nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

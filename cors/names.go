@@ -61,3 +61,33 @@ func isSafelistedResponseHeader(name string) bool {
 	}
 	return false
 }
+
+// isCORSResponseHeader reports whether the lower-case name is one of the
+// headers of the CORS protocol that only responses carry
+// (https://fetch.spec.whatwg.org/#http-responses), Access-Control-Allow-
+// Private-Network included: listing one among the request headers a
+// preflight may ask for is a copy-paste mistake.
+func isCORSResponseHeader(name string) bool {
+	switch name {
+	case "access-control-allow-origin", "access-control-allow-credentials",
+		"access-control-allow-methods", "access-control-allow-headers",
+		"access-control-max-age", "access-control-expose-headers",
+		"access-control-allow-private-network":
+		return true
+	}
+	return false
+}
+
+// isRequestOnlyHeader reports whether the lower-case name is a header that
+// only requests carry: those of the CORS protocol
+// (https://fetch.spec.whatwg.org/#http-requests) and others that browsers
+// set on requests and servers never send back. Exposing one is a
+// copy-paste mistake.
+func isRequestOnlyHeader(name string) bool {
+	switch name {
+	case "origin", "access-control-request-method", "access-control-request-headers",
+		"access-control-request-private-network", "cookie", "host", "referer":
+		return true
+	}
+	return false
+}

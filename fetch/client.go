@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/net/publicsuffix"
@@ -25,7 +27,8 @@ import (
 // [http.DefaultTransport] without a preflight cache shared between calls.
 // A Client may be used concurrently once its fields are set.
 type Client struct {
-	// Transport sends each request; nil means http.DefaultTransport. It
+	// Transport sends each request; nil means http.DefaultTransport with
+	// response headers limited to [MaxResponseHeaderBytes]. It
 	// must not follow redirects (an http.RoundTripper does not): Client
 	// follows them itself, as the browser does.
 	Transport http.RoundTripper
@@ -56,7 +59,8 @@ type StepRequest struct {
 }
 
 // StepResponse is a response as received. Header holds only the headers
-// that matter to CORS: Access-Control-*, Location and Vary.
+// that matter to CORS: Access-Control-*, Location and Vary, and the
+// Set-Cookie lines that a credentialed request's cookies depend on.
 type StepResponse struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"header,omitempty"`
@@ -73,7 +77,7 @@ type Result struct {
 	// PreflightSent reports whether any preflight went out;
 	// PreflightCached whether the cache made one unnecessary.
 	PreflightSent   bool `json:"preflight_sent"`
-	PreflightCached bool `json:"preflight_cached,omitempty"`
+	PreflightCached bool `json:"preflight_cached"`
 	// ChromiumError is the DevTools CorsError name and FailedParameter its
 	// parameter; both are empty when the request is not blocked by CORS.
 	ChromiumError   ErrorID `json:"chromium_error"`
@@ -234,14 +238,19 @@ func (c *Client) roundTrip(ctx context.Context, res *Result, kind string, p *Pla
 	hr.Header = h.Clone()
 	t := c.Transport
 	if t == nil {
-		t = http.DefaultTransport
+		t = defaultTransport()
 	}
 	hresp, err := t.RoundTrip(hr)
 	if err != nil {
 		return Response{}, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, 1<<20))
+	_, err = io.Copy(io.Discard, io.LimitReader(hresp.Body, 1<<20))
 	hresp.Body.Close()
+	if err != nil && ctx.Err() != nil {
+		// The body did not arrive in time: the fetch fails as the
+		// browser's does when its request times out.
+		return Response{}, ctx.Err()
+	}
 	resp := Response{Status: hresp.StatusCode, Header: hresp.Header}
 	res.Steps[len(res.Steps)-1].Response = &StepResponse{Status: resp.Status, Header: corsRelevant(resp.Header)}
 	return resp, nil
@@ -250,7 +259,7 @@ func (c *Client) roundTrip(ctx context.Context, res *Result, kind string, p *Pla
 func corsRelevant(h http.Header) http.Header {
 	out := http.Header{}
 	for name, vs := range h {
-		if strings.HasPrefix(name, "Access-Control-") || name == "Location" || name == "Vary" {
+		if strings.HasPrefix(name, "Access-Control-") || name == "Location" || name == "Vary" || name == "Set-Cookie" {
 			out[name] = slices.Clone(vs)
 		}
 	}
@@ -334,34 +343,62 @@ func (c *Client) networkError(res *Result, p *Plan, err error) error {
 	switch ne.Code {
 	case "net::ERR_TOO_MANY_REDIRECTS":
 		res.Fix = fmt.Sprintf("Not a CORS problem: more than %d redirects; the chain is probably a loop: %s.", MaxRedirects, strings.Join(p.URLList, " -> "))
+	case "net::ERR_TIMED_OUT":
+		res.Fix = fmt.Sprintf("Not a CORS problem: %s did not answer in time (no connection, or the headers or the body came too slowly). Check that the server is up and not stuck behind a firewall that drops packets.", ne.URL)
+	case "net::ERR_RESPONSE_HEADERS_TOO_BIG":
+		res.Fix = fmt.Sprintf("Not a CORS problem: the response headers of %s are larger than the %d KiB Chromium reads; look for a header repeated without bound (Set-Cookie, Access-Control-Allow-Origin...).", ne.URL, MaxResponseHeaderBytes>>10)
 	case "net::ERR_UNSAFE_REDIRECT", "net::ERR_INVALID_REDIRECT":
 		res.Fix = fmt.Sprintf("Not a CORS problem: %s redirects to a Location the browser will not follow; redirect to an http or https URL.", ne.URL)
 	}
 	return ne
 }
 
-// netErrorCode maps a Go transport error to Chromium's net error code.
+// netErrorCode maps a Go transport error to Chromium's net error code, as
+// Chromium's MapSystemError (net/base/net_errors_posix.cc) maps the
+// system's errors and its HTTP stream parser names the others.
 func netErrorCode(err error) string {
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
 	var recErr tls.RecordHeaderError
 	var netErr net.Error
 	var protoErr textproto.ProtocolError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "net::ERR_CONNECTION_REFUSED"
-	case errors.Is(err, syscall.ECONNRESET):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return "net::ERR_CONNECTION_RESET"
+	case errors.Is(err, syscall.ECONNABORTED):
+		return "net::ERR_CONNECTION_ABORTED"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.EHOSTDOWN), errors.Is(err, syscall.EAFNOSUPPORT):
+		return "net::ERR_ADDRESS_UNREACHABLE"
+	case errors.Is(err, syscall.ENETDOWN):
+		return "net::ERR_INTERNET_DISCONNECTED"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "net::ERR_ADDRESS_INVALID"
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM):
+		// A connect refused by a local firewall rule.
+		return "net::ERR_ACCESS_DENIED"
 	case errors.As(err, &dnsErr):
 		return "net::ERR_NAME_NOT_RESOLVED"
+	case errors.As(err, &hostErr):
+		return "net::ERR_CERT_COMMON_NAME_INVALID"
+	case errors.As(err, &invalidErr) && invalidErr.Reason == x509.Expired:
+		return "net::ERR_CERT_DATE_INVALID"
 	case errors.As(err, &certErr):
 		return "net::ERR_CERT_AUTHORITY_INVALID"
 	case errors.As(err, &recErr):
 		return "net::ERR_SSL_PROTOCOL_ERROR"
 	case errors.Is(err, context.Canceled):
 		return "net::ERR_ABORTED"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ETIMEDOUT), errors.As(err, &netErr) && netErr.Timeout():
 		return "net::ERR_TIMED_OUT"
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// net/http's Transport.MaxResponseHeaderBytes; Chromium's own
+		// limit is 256 KiB (net/http/http_stream_parser.cc).
+		return "net::ERR_RESPONSE_HEADERS_TOO_BIG"
 	case errors.As(err, &protoErr), strings.Contains(err.Error(), "malformed HTTP"):
 		// A response that does not parse, such as a NUL byte in a header
 		// value (observed in Chromium 156).
@@ -371,3 +408,16 @@ func netErrorCode(err error) string {
 	}
 	return "net::ERR_FAILED"
 }
+
+// defaultTransport is http.DefaultTransport with Chromium's limit on the
+// size of response headers.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxResponseHeaderBytes = MaxResponseHeaderBytes
+	return t
+})
+
+// MaxResponseHeaderBytes is Chromium's limit on the size of a response's
+// headers (kMaxHeaderBufSize, net/http/http_stream_parser.cc): past it the
+// fetch fails with net::ERR_RESPONSE_HEADERS_TOO_BIG.
+const MaxResponseHeaderBytes = 256 << 10

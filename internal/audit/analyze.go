@@ -12,14 +12,15 @@ import (
 // analyzer turns the probe results of one target into findings.
 type analyzer struct {
 	t        *Target
+	exposure Exposure
 	tp       *targetPolicy
 	findings []Finding
 	once     map[string]bool // findings reported once per target
 	grouped  map[string]int  // index of the finding of a class and kind
 }
 
-func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
-	a := &analyzer{t: t, tp: tp, once: make(map[string]bool), grouped: make(map[string]int)}
+func analyze(t *Target, exposure Exposure, tp *targetPolicy, results []probeResult) []Finding {
+	a := &analyzer{t: t, exposure: exposure, tp: tp, once: make(map[string]bool), grouped: make(map[string]int)}
 	// Reflection of a foreign origin implies every narrower origin class:
 	// report it alone. And the preflight checks only apply where the
 	// target shows it means to do CORS (any response carried ACAO).
@@ -39,14 +40,16 @@ func analyze(t *Target, tp *targetPolicy, results []probeResult) []Finding {
 	for i := range results {
 		r := &results[i]
 		if r.resp == nil {
-			if r.probe.role == roleCRLF && r.err != nil && malformed(r.err) && a.first("crlf", r.probe.Kind) {
-				a.add(r, CRLFInjection, NoRead, "the response to a request with CR/LF in it does not parse as HTTP: the CR or LF was written into the response headers")
+			if r.probe.crlf() && r.err != nil && malformed(r.err) && a.crlfFirst(r) {
+				a.add(r, r.probe.Class, NoRead, "the response to a request with CR/LF in it does not parse as HTTP: the CR or LF was written into the response headers")
 			}
 			continue
 		}
 		a.analyzeOne(r, reflectAny[min(r.probe.Kind, Preflight)], intent)
 	}
 	a.preflightVary(results)
+	wildcardNoOrigin := a.noOriginWildcard(results)
+	a.partialVary(results, wildcardNoOrigin)
 	return a.findings
 }
 
@@ -108,9 +111,13 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 			!a.tp.allowsPrivateNetwork(r.exchanges[len(r.exchanges)-1].Request) && a.first("private-network", 0) {
 			a.add(r, PrivateNetworkAllowed, r.level, a.privateNetworkDetail(r))
 		}
-	case roleCRLF:
-		if _, ok := h[injectedName]; ok && a.first("crlf", p.Kind) {
-			a.add(r, CRLFInjection, r.level, fmt.Sprintf("the response carries the header %s: the CR/LF sent in the request was written into the response headers", injectedName))
+	case roleCRLF, roleCRLFAllowed:
+		if _, ok := h[injectedName]; ok && a.crlfFirst(r) {
+			d := fmt.Sprintf("the response carries the header %s: the CR/LF sent in the request was written into the response headers", injectedName)
+			if p.role == roleCRLFAllowed {
+				d = fmt.Sprintf("the response carries the header %s: the Origin %s, an allowed origin with a percent-encoded CR/LF and a header line appended, was decoded and written back into the response headers", injectedName, p.Origin)
+			}
+			a.add(r, p.Class, r.level, d)
 		}
 	case roleNoOrigin:
 		if len(acao) > 0 && !isWildcard(acao) {
@@ -131,8 +138,8 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 		}
 		if r.level > NoRead && (!conformance || r.level > r.expected) && a.first("wildcard", 0) {
 			d := "any page reads the response (without cookies)"
-			if a.t.internal() {
-				d += "; the target is on an internal address, so \"*\" exposes what only the network protects"
+			if a.internal() {
+				d += "; the target is " + a.exposureReason() + ", so \"*\" exposes what only the network protects"
 			}
 			if conformance {
 				d += "; " + a.policyDetail(r)
@@ -143,7 +150,12 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 	if len(acao) > 0 && !(len(acao) == 1 && (acao[0] == p.Origin || validAllowOrigin(acao[0]))) && a.first("invalid-acao", 0) {
 		a.add(r, InvalidAllowOrigin, r.level, fmt.Sprintf("Access-Control-Allow-Origin is %s; browsers want one value: \"*\" or one origin", quoteAll(acao)))
 	}
-	if len(acao) == 1 && acao[0] == p.Origin && !varies(h) && a.first("vary", 0) {
+	// Only actual responses need Vary: Origin. A preflight response is not
+	// stored by caches unless told to (OPTIONS is not cacheable, RFC 9110
+	// §9.3.7), and the browser's preflight cache is keyed by origin and URL,
+	// never by Vary (Fetch, "CORS-preflight cache"); the per-header case of
+	// preflights is vary-preflight-missing's.
+	if p.Kind != Preflight && len(acao) == 1 && acao[0] == p.Origin && !varies(h) && a.first("vary", 0) {
 		a.add(r, VaryOriginMissing, r.level, fmt.Sprintf("Access-Control-Allow-Origin echoes the Origin %s but Vary is %q", p.Origin, strings.Join(h.Values("Vary"), ", ")))
 	}
 	if p.Kind != Preflight || !intent {
@@ -171,8 +183,8 @@ func (a *analyzer) analyzeOne(r *probeResult, reflectAny, intent bool) {
 func (a *analyzer) privateNetworkDetail(r *probeResult) string {
 	d := fmt.Sprintf("the preflight from %s with Access-Control-Request-Private-Network: true is answered with Access-Control-Allow-Private-Network: true and Access-Control-Allow-Origin: %s, "+
 		"so a browser enforcing Private Network Access lets that public page send requests to this server", r.probe.Origin, strings.Join(r.resp.Header.Values("Access-Control-Allow-Origin"), ", "))
-	if a.t.internal() {
-		d += "; the target is on a loopback or private address, which is exactly what Private Network Access protects"
+	if a.internal() {
+		d += "; the target is " + a.exposureReason() + ", which is exactly what Private Network Access protects"
 	}
 	return d + "; Chromium 156 no longer sends this preflight (Local Network Access replaced it with a permission prompt), so only older Chromium-based browsers are concerned"
 }
@@ -194,7 +206,7 @@ var (
 // (Vary: Origin is checked on its own, by vary-origin-missing.)
 func (a *analyzer) preflightVary(results []probeResult) {
 	candidate := func(r *probeResult) bool {
-		return r.resp != nil && r.probe.Kind == Preflight && r.probe.role != roleCRLF && len(r.exchanges) == 1
+		return r.resp != nil && r.probe.Kind == Preflight && !r.probe.crlf() && len(r.exchanges) == 1
 	}
 	for i := range results {
 		ri := &results[i]
@@ -281,6 +293,30 @@ func variesOnAny(h map[string][]string, names []string) bool {
 	return false
 }
 
+// crlfFirst reports whether r's CR/LF finding is the first of its kind.
+// The allowed-origin form is not reported where an attacker's origin
+// already got its CR/LF through: the narrower finding adds nothing.
+func (a *analyzer) crlfFirst(r *probeResult) bool {
+	if r.probe.role == roleCRLFAllowed {
+		if a.once[fmt.Sprintf("crlf/%d", r.probe.Kind)] {
+			return false
+		}
+		return a.first("crlf-allowed", r.probe.Kind)
+	}
+	return a.first("crlf", r.probe.Kind)
+}
+
+// internal reports whether the target is graded as internal: said so by
+// Options.Exposure, or judged from its address.
+func (a *analyzer) internal() bool { return a.exposure.internal(a.t) }
+
+func (a *analyzer) exposureReason() string {
+	if a.exposure == ExposureInternal {
+		return "internal (--exposure internal)"
+	}
+	return "on a loopback or private address (or named localhost)"
+}
+
 // first reports whether a finding keyed by key and kind is the first of
 // the target; findings of such keys are reported once.
 func (a *analyzer) first(key string, k Kind) bool {
@@ -307,7 +343,7 @@ func (a *analyzer) add(r *probeResult, c Class, l Level, detail string) {
 		Evidence:    cloneExchanges(r.exchanges),
 		Fix:         c.Fix(),
 	}
-	if classes[c].grade == gradeNetwork && a.t.internal() {
+	if classes[c].grade == gradeNetwork && a.internal() {
 		f.Severity = Medium
 	}
 	a.findings = append(a.findings, f)
@@ -421,4 +457,78 @@ func quoteAll(vs []string) string {
 		q[i] = fmt.Sprintf("%q", v)
 	}
 	return strings.Join(q, " and ")
+}
+
+// noOriginWildcard finds a request without Origin answered with "*" and
+// no Vary: Origin by a server that checks the origins of requests that
+// have one (the arbitrary origin's simple request does not get "*"). A
+// shared cache keys such a response by URL alone and serves it to every
+// origin (RFC 9110, section 12.5.5: without Vary, the stored response
+// matches any request). It reports whether it found one.
+func (a *analyzer) noOriginWildcard(results []probeResult) bool {
+	var none, evil *probeResult
+	for i := range results {
+		r := &results[i]
+		switch {
+		case r.resp == nil || len(r.exchanges) != 1:
+		case r.probe.role == roleNoOrigin:
+			none = r
+		case r.probe.role == roleOrigin && r.probe.Class == OriginReflected && r.probe.Kind == Simple:
+			evil = r
+		}
+	}
+	if none == nil || evil == nil || !isWildcard(none.resp.Header.Values("Access-Control-Allow-Origin")) ||
+		varies(none.resp.Header) || isWildcard(evil.resp.Header.Values("Access-Control-Allow-Origin")) {
+		return false
+	}
+	d := fmt.Sprintf("a request without Origin is answered with Access-Control-Allow-Origin: * and no Vary: Origin, but the request from %s is not: a shared cache that stored the first serves \"*\" to any origin", evil.probe.Origin)
+	if v, _ := headerValue(none.resp.Header, "Access-Control-Allow-Credentials"); v == "true" {
+		d += "; it also sends Access-Control-Allow-Credentials: true, which browsers refuse with \"*\", so pages read it without cookies"
+	}
+	a.add(none, WildcardWithoutOrigin, NoRead, d)
+	f := &a.findings[len(a.findings)-1]
+	f.Evidence = append(f.Evidence, cloneExchanges(evil.exchanges)...)
+	return true
+}
+
+// partialVary finds a URL that sends Vary: Origin with an allowed origin's
+// response but not with a refused origin's, or with the response to a
+// request without Origin (unless that one is already a
+// wildcard-without-origin finding). Only simple requests count: responses
+// to OPTIONS are not cacheable (RFC 9110, section 9.3.7). A cache that
+// stores the response without Vary serves it to the allowed origin too,
+// whose page then fails its CORS check.
+func (a *analyzer) partialVary(results []probeResult, wildcardNoOrigin bool) {
+	var allowed, other *probeResult
+	for i := range results {
+		r := &results[i]
+		if r.resp == nil || len(r.exchanges) != 1 || r.probe.Kind == Preflight || r.probe.crlf() || r.probe.role == roleError {
+			continue
+		}
+		acao := r.resp.Header.Values("Access-Control-Allow-Origin")
+		echoed := len(acao) == 1 && r.probe.Kind == Simple && acao[0] == r.probe.Origin
+		switch {
+		case echoed && varies(r.resp.Header):
+			if allowed == nil {
+				allowed = r
+			}
+		case !echoed && !varies(r.resp.Header) && !(r.probe.Kind == NoOrigin && wildcardNoOrigin):
+			if other == nil {
+				other = r
+			}
+		}
+	}
+	if allowed == nil || other == nil {
+		return
+	}
+	what := "the request from " + other.probe.Origin
+	if other.probe.Kind == NoOrigin {
+		what = "the request without Origin"
+	}
+	a.add(other, VaryOriginPartial, NoRead, fmt.Sprintf(
+		"the response to %s allows it with Vary: %s, but the response to %s (Access-Control-Allow-Origin: %s) has no Vary: Origin: a shared cache may serve that one to %s, whose page then fails",
+		allowed.probe.Origin, strings.Join(allowed.resp.Header.Values("Vary"), ", "), what,
+		quoteOrNone(other.resp.Header.Values("Access-Control-Allow-Origin")), allowed.probe.Origin))
+	f := &a.findings[len(a.findings)-1]
+	f.Evidence = append(f.Evidence, cloneExchanges(allowed.exchanges)...)
 }

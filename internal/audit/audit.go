@@ -28,7 +28,8 @@ type Options struct {
 	// The probes of one target are sent one after the other.
 	Concurrency int
 	// RatePerHost is the most requests per second sent to one host (host
-	// and port); 0 means no limit.
+	// and port), spaced evenly; 0 means no limit. The command's default is
+	// [DefaultRate].
 	RatePerHost float64
 	// Timeout bounds each request; 0 means 10 s.
 	Timeout time.Duration
@@ -38,12 +39,34 @@ type Options struct {
 	// sends cookies: never on preflights. Its values are redacted in the
 	// evidence.
 	CredentialsHeader http.Header
+	// Exposure says whether targets are public or internal, for grading
+	// "*" and Private Network Access; the zero value judges from the
+	// address.
+	Exposure Exposure
 	// Policy, when not nil, turns on conformance mode: the policy that
 	// matches each target says what must be allowed and what refused.
 	Policy *policyfile.File
+	// oneHost makes every target share one rate limit, as the endpoints of
+	// one API host do (the lab benchmark's endpoints have names of their
+	// own).
+	oneHost bool
+	// KeepExchanges keeps every request sent and its response in
+	// [TargetResult.Exchanges]. Without it only the findings' evidence is
+	// kept once a target is done, so that an audit of many targets holds
+	// what its findings need and no more.
+	KeepExchanges bool
+	// Thorough sends every probe of every family on a simple request and
+	// on a preflight, whatever the answers. Without it the audit is
+	// adaptive (see the package doc); with a Policy it is always thorough.
+	Thorough bool
 	// Progress, when not nil, is called after each target is done.
 	Progress func(done, total int)
 }
+
+// DefaultRate is the command's default RatePerHost: one request every
+// 20 ms to a host, never a burst. An adaptive audit sends about 25
+// requests per endpoint, so 40 endpoints of one host take about 20 s.
+const DefaultRate = 50
 
 // Report is the result of an audit. Its order depends only on the
 // targets' order and the answers, never on timing.
@@ -57,9 +80,12 @@ type TargetResult struct {
 	URL string `json:"url"`
 	// Policy is the name of the policy that applies (conformance mode).
 	Policy string `json:"policy,omitempty"`
-	// Exchanges are every request sent, in order, with its response.
+	// Exchanges are every request sent, in order, with its response,
+	// when [Options.KeepExchanges] is set.
 	Exchanges []Exchange `json:"-"`
-	// Requests is len(Exchanges).
+	// Exposure is how the target was graded: "public" or "internal".
+	Exposure string `json:"exposure"`
+	// Requests is the number of requests sent.
 	Requests int `json:"requests"`
 	// Error is the network error that stopped or disturbed the audit of
 	// this target, or "".
@@ -121,10 +147,13 @@ func (r *Report) Requests() int {
 
 // DefaultTransport returns the transport used when Options.Transport is
 // nil: http.DefaultTransport's settings, without compression so that the
-// evidence shows the headers as sent.
+// evidence shows the headers as sent, and with the header size limit of
+// Chromium (256 KiB).
 func DefaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DisableCompression = true
+	// Chromium's limit: a larger header block is an error there too.
+	t.MaxResponseHeaderBytes = maxResponseHeaderBytes
 	return t
 }
 
@@ -207,20 +236,38 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 	if opts.Policy != nil {
 		tp = policyFor(opts.Policy, t)
 	}
-	s := &sender{rt: rt, timeout: opts.Timeout, limit: lim, key: t.hostKey(), extra: opts.Header, creds: opts.CredentialsHeader}
+	key := t.hostKey()
+	if opts.oneHost {
+		key = "one host"
+	}
+	s := &sender{rt: rt, timeout: opts.Timeout, limit: lim, key: key, extra: opts.Header, creds: opts.CredentialsHeader}
 	g := grader{engine: opts.Engine, target: t}
-	run := targetRun{result: TargetResult{URL: t.URL.String(), Policy: tp.name()}}
+	run := targetRun{result: TargetResult{URL: t.URL.String(), Policy: tp.name(), Exposure: opts.Exposure.judged(t)}}
 	var results []probeResult
 	var firstErr, stopped string
 	consecutive, failed := 0, 0
-	sendProbe := func(p Probe, rawURL string) {
-		pr := probeResult{probe: p}
+	stopping := func() bool {
+		if consecutive >= maxConsecutiveErrors && stopped == "" {
+			stopped = fmt.Sprintf("; audit stopped after %d failed requests in a row", consecutive)
+		}
+		return ctx.Err() != nil || consecutive >= maxConsecutiveErrors
+	}
+	// send sends p to rawURL and returns the result; ok is false when
+	// nothing was sent because the audit of the target stops.
+	send := func(p Probe, rawURL string) (pr probeResult, ok bool) {
+		if stopping() {
+			return pr, false
+		}
+		pr.probe = p
 		h, follow := s.headers(g, &p)
 		var resp *http.Response
 		pr.exchanges, resp, pr.err = s.send(ctx, requestMethod(p.Kind), rawURL, h, follow)
-		run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
+		run.result.Requests += len(pr.exchanges)
+		if opts.KeepExchanges {
+			run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
+		}
 		switch {
-		case pr.err != nil && p.role == roleCRLF && malformed(pr.err):
+		case pr.err != nil && p.crlf() && malformed(pr.err):
 			// The injected CR or LF broke the response: evidence, not
 			// a network error.
 		case pr.err != nil:
@@ -238,32 +285,31 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 			}
 		}
 		results = append(results, pr)
+		return pr, true
 	}
-	for _, p := range probes(t, tp) {
-		if ctx.Err() != nil {
-			break
-		}
-		if consecutive >= maxConsecutiveErrors {
-			stopped = fmt.Sprintf("; audit stopped after %d failed requests in a row", consecutive)
-			break
-		}
-		sendProbe(p, t.URL.String())
-	}
-	// The error-response probe: the first origin that reads the target's
-	// response, on a URL that answers with an error.
-	if consecutive < maxConsecutiveErrors && ctx.Err() == nil {
-		for _, pr := range results {
-			if pr.probe.Kind == Simple && pr.level > NoRead && pr.probe.role != roleCRLF {
-				sendProbe(Probe{Kind: Simple, Origin: pr.probe.Origin, Method: http.MethodGet, role: roleError}, errorURL(t))
+	sendTarget := func(p Probe) (probeResult, bool) { return send(p, t.URL.String()) }
+	if opts.Thorough || tp != nil {
+		for _, p := range probes(t, tp) {
+			if _, ok := sendTarget(p); !ok {
 				break
 			}
 		}
+	} else {
+		adaptive(t, sendTarget)
 	}
-	run.result.Requests = len(run.result.Exchanges)
+	// The error-response probe: the first origin that reads the target's
+	// response, on a URL that answers with an error.
+	for _, pr := range results {
+		if pr.probe.Kind == Simple && pr.level > NoRead && !pr.probe.crlf() {
+			send(Probe{Kind: Simple, Origin: pr.probe.Origin, Method: http.MethodGet, role: roleError}, errorURL(t))
+			break
+		}
+	}
+	stopping()
 	if firstErr != "" {
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}
-	run.findings = analyze(t, tp, results)
+	run.findings = analyze(t, opts.Exposure, tp, results)
 	return run
 }
 

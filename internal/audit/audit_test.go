@@ -16,7 +16,7 @@ import (
 // runLab audits every endpoint of the lab.
 func runLab(tb testing.TB, l *labServer, concurrency int) *audit.Report {
 	tb.Helper()
-	rep, err := audit.Run(context.Background(), l.targets(tb), audit.Options{
+	rep, err := audit.Run(context.Background(), l.targets(tb), audit.Options{KeepExchanges: true,
 		Transport: l.transport(), Concurrency: concurrency,
 	})
 	if err != nil {
@@ -92,7 +92,7 @@ func diff(reported, logged []string) []string {
 
 func TestLabSeverities(t *testing.T) {
 	l := startLab(t, lab())
-	rep := runLab(t, l, 4)
+	rep := runLabMode(t, l, true)
 	cases := []struct {
 		desc     string
 		url      string
@@ -112,6 +112,10 @@ func TestLabSeverities(t *testing.T) {
 		{"localhost regex", "https://dev-regex.victim.test/", audit.LocalhostPrefix, audit.Simple, audit.High, audit.CredentialedRead},
 		{"localhost prefix, http only", "https://dev-prefix.victim.test/", audit.LocalhostPrefix, audit.Preflight, audit.High, audit.CredentialedRead},
 		{"private network, public target", "https://private-network.victim.test/", audit.PrivateNetworkAllowed, audit.Preflight, audit.Low, audit.Read},
+		{"crlf appended to the allowed origin", "https://crlf-allowed.victim.test/", audit.CRLFAllowedOrigin, audit.Simple, audit.Medium, audit.NoRead},
+		{"crlf appended to the allowed origin, preflight", "https://crlf-allowed.victim.test/", audit.CRLFAllowedOrigin, audit.Preflight, audit.Medium, audit.NoRead},
+		{"* without Origin", "https://noorigin-wildcard.victim.test/", audit.WildcardWithoutOrigin, audit.NoOrigin, audit.Low, audit.NoRead},
+		{"Vary on allowed responses only", "https://vary-partial.victim.test/", audit.VaryOriginPartial, audit.Simple, audit.Low, audit.NoRead},
 		{"preflight without per-header Vary", "https://preflight-novary.victim.test/", audit.VaryPreflightMissing, audit.Preflight, audit.Info, audit.CredentialedRead},
 	}
 	for _, tc := range cases {
@@ -162,13 +166,15 @@ func TestLabLocalhostPrefix(t *testing.T) {
 	}
 }
 
-// The Private Network Access preflight is sent once per target, from the
-// attacker's origin, with Access-Control-Request-Private-Network: true;
+// The Private Network Access preflight is sent once per target (in a
+// thorough audit; where the attacker's preflight passes in an adaptive
+// one), from the attacker's origin, with
+// Access-Control-Request-Private-Network: true;
 // the finding is low on a public name and medium on a loopback address,
 // and says that Chromium 156 no longer sends the header.
 func TestPrivateNetworkAllowed(t *testing.T) {
 	l := startLab(t, lab())
-	rep := runLab(t, l, 4)
+	rep := runLabMode(t, l, true)
 	for i, e := range l.endpoints {
 		n := 0
 		for _, ex := range rep.Targets[i].Exchanges {
@@ -193,7 +199,7 @@ func TestPrivateNetworkAllowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = audit.Run(context.Background(), []*audit.Target{tg}, audit.Options{})
+	rep, err = audit.Run(context.Background(), []*audit.Target{tg}, audit.Options{KeepExchanges: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +258,7 @@ func TestLabDeterministic(t *testing.T) {
 
 func TestEvidenceRedactsCredentials(t *testing.T) {
 	l := startLab(t, lab()[:1])
-	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{
+	rep, err := audit.Run(context.Background(), l.targets(t), audit.Options{KeepExchanges: true,
 		Transport:         l.transport(),
 		CredentialsHeader: map[string][]string{"Cookie": {"session=s3cr3t"}},
 	})

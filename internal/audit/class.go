@@ -92,9 +92,12 @@ const (
 	WildcardCredentials
 	InvalidAllowOrigin
 	CRLFInjection
+	CRLFAllowedOrigin
 	VaryOriginMissing
+	VaryOriginPartial
 	VaryPreflightMissing
 	AllowOriginWithoutOrigin
+	WildcardWithoutOrigin
 	PreflightAnyMethod
 	PreflightAnyHeader
 	PrivateNetworkAllowed
@@ -168,12 +171,18 @@ var classes = [numClasses]classInfo{
 		"Send exactly one Access-Control-Allow-Origin value: \"*\", \"null\" never, or one serialized origin. When both a gateway and the application set CORS headers, strip them in one of the two."},
 	CRLFInjection: {"crlf-injection", "CR/LF from the request is written into the response headers", gradeFixed, Medium,
 		"Never URL-decode request headers into response headers; write the Origin back only after an exact allowlist match."},
+	CRLFAllowedOrigin: {"crlf-allowed-origin", "CR/LF appended to an allowed origin is written into the response headers", gradeFixed, Medium,
+		"Compare the Origin header byte for byte with the allowlist before anything else, never after URL-decoding or trimming it, and write back only the listed origin itself: a server that decodes <allowed>%0d%0aX-Injected:%20x and writes it into Access-Control-Allow-Origin lets any client split the response and poison caches."},
 	VaryOriginMissing: {"vary-origin-missing", "a response whose Access-Control-Allow-Origin depends on Origin has no Vary: Origin", gradeFixed, Low,
 		"Send Vary: Origin on every response whose CORS headers depend on the Origin (and Vary: Access-Control-Request-Method, Access-Control-Request-Headers on preflights), so that caches do not serve one origin's answer to another."},
+	VaryOriginPartial: {"vary-origin-partial", "Vary: Origin is sent on allowed responses only, not on refused ones or those without Origin", gradeFixed, Low,
+		"Send Vary: Origin on every response of a URL whose CORS headers depend on the Origin, refused origins and requests without Origin included: a shared cache stores the refused or no-Origin response, which has no Vary, and serves it to the allowed origin, whose page then fails (any client can poison the cache that way)."},
 	VaryPreflightMissing: {"vary-preflight-missing", "a preflight whose answer depends on Access-Control-Request-* has no Vary naming them", gradeFixed, Info,
 		"Send Vary: Access-Control-Request-Method, Access-Control-Request-Headers (and Access-Control-Request-Private-Network and Origin where the answer depends on them) on preflight responses, or answer every preflight with the same fixed lists; a cache that stores preflights otherwise serves one request's answer to another."},
 	AllowOriginWithoutOrigin: {"allow-origin-without-origin", "Access-Control-Allow-Origin is sent on a request without Origin", gradeFixed, Info,
 		"Decide CORS from the request's Origin header: an Access-Control-Allow-Origin on requests without one is hard-coded or left over from another request, and caches may serve it to other origins."},
+	WildcardWithoutOrigin: {"wildcard-without-origin", "requests without Origin get Access-Control-Allow-Origin: * and no Vary: Origin, while requests with one are checked", gradeFixed, Low,
+		"Decide CORS from the Origin header only, and send Vary: Origin on every response: a shared cache stores the no-Origin answer with \"*\" and serves it to any origin, so the allowlist checked on requests with an Origin no longer protects the cached responses."},
 	PreflightAnyMethod: {"preflight-any-method", "preflights allow any method (Access-Control-Request-Method is reflected)", gradeFixed, Low,
 		"List the methods the API needs in Access-Control-Allow-Methods instead of echoing Access-Control-Request-Method."},
 	PreflightAnyHeader: {"preflight-any-header", "preflights allow any header (Access-Control-Request-Headers is reflected)", gradeFixed, Low,
@@ -250,7 +259,7 @@ func (c Class) SeverityRange() string {
 	case gradeAdjacent:
 		return "medium (credentialed read) / low (uncredentialed read)"
 	case gradeNetwork:
-		return "low (medium on loopback, private or localhost targets)"
+		return "low (medium on internal targets: loopback, private or localhost addresses, or --exposure internal)"
 	}
 	return classes[c].fixed.String()
 }

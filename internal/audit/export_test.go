@@ -20,3 +20,7 @@ func ClassOrigins(t *Target, c Class) []string {
 	}
 	return out
 }
+
+// OneHost makes every target of o share one rate limit, as the endpoints
+// of one API host would.
+func OneHost(o *Options) { o.oneHost = true }

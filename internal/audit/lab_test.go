@@ -193,10 +193,23 @@ func lab() []endpoint {
 			want: []audit.Class{audit.PreflightFailed}},
 		{name: "error-nocors", handler: errorNoCORS,
 			want: []audit.Class{audit.CORSMissingOnError}},
+		// Decodes Origin, checks its first word, writes the decoded value
+		// back: <allowed>%0d%0aX-...: splits the response.
+		{name: "crlf-allowed", handler: decodingHandler(false),
+			want: []audit.Class{audit.CRLFAllowedOrigin}},
+		// Strict with an Origin (Vary everywhere), "*" with credentials and
+		// no Vary without one.
+		{name: "noorigin-wildcard", handler: noOriginWildcard,
+			want: []audit.Class{audit.WildcardWithoutOrigin}},
+		// Vary: Origin only when the origin is allowed.
+		{name: "vary-partial", handler: varyPartial,
+			want: []audit.Class{audit.VaryOriginPartial}},
 
 		// Correct.
 		{name: "good-middleware", handler: middleware},
 		{name: "good-handwritten", handler: func(own string) http.Handler { return allowFunc(strict(own), true, false)(own) }},
+		// Decodes Origin too, but refuses an origin with CR or LF in it.
+		{name: "good-crlf", handler: decodingHandler(true)},
 		// Private Network Access for the listed origins only.
 		{name: "good-private-network", handler: func(own string) http.Handler {
 			m, err := cors.New(cors.Config{
@@ -280,6 +293,86 @@ func crlfHandler(own string) http.Handler {
 		}
 		buf.WriteString("\r\n")
 		buf.Flush()
+	})
+}
+
+// decodingHandler URL-decodes Origin, checks the first word of what it
+// decoded against a strict allowlist and writes the decoded value into
+// Access-Control-Allow-Origin, writing the response by hand as servers
+// without header sanitising do. With refuseCRLF, an origin that decodes
+// to CR or LF is refused: the correct variant.
+func decodingHandler(refuseCRLF bool) func(string) http.Handler {
+	return func(own string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			o, hasOrigin := r.Header["Origin"]
+			dec := ""
+			if hasOrigin {
+				if d, err := url.PathUnescape(o[0]); err == nil {
+					dec = d
+				}
+			}
+			first := ""
+			if f := strings.Fields(dec); len(f) > 0 {
+				first = f[0]
+			}
+			allowed := strict(own)(first) && !(refuseCRLF && strings.ContainsAny(dec, "\r\n"))
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				panic(err)
+			}
+			defer conn.Close()
+			status := "200 OK"
+			if r.Method == http.MethodOptions {
+				status = "204 No Content"
+			}
+			fmt.Fprintf(buf, "HTTP/1.1 %s\r\nContent-Length: 0\r\nConnection: close\r\nVary: Origin\r\n", status)
+			if allowed {
+				fmt.Fprintf(buf, "Access-Control-Allow-Origin: %s\r\nAccess-Control-Allow-Credentials: true\r\n", dec)
+				if r.Method == http.MethodOptions {
+					buf.WriteString("Access-Control-Allow-Methods: GET, POST, PUT\r\nAccess-Control-Allow-Headers: Content-Type\r\n")
+				}
+			}
+			buf.WriteString("\r\n")
+			buf.Flush()
+		})
+	}
+}
+
+// noOriginWildcard is strict with an Origin and answers requests without
+// one with "*", credentials and no Vary, as a CDN default left in place.
+func noOriginWildcard(own string) http.Handler {
+	inner := allowFunc(strict(own), true, false)(own)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.Header["Origin"]; !ok {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			if r.URL.Path != "/" {
+				http.NotFound(w, r)
+				return
+			}
+			fmt.Fprintln(w, "data")
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+}
+
+// varyPartial adds Vary: Origin only when it allows the origin.
+func varyPartial(own string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := r.Header.Get("Origin")
+		if strict(own)(o) {
+			w.Header().Set("Vary", "Origin")
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		fmt.Fprintln(w, "data")
 	})
 }
 

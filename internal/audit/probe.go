@@ -40,7 +40,16 @@ const (
 	roleAnyHeader                  // a made-up header on a preflight
 	roleError                      // a URL that answers with an error status
 	rolePrivateNetwork             // a Private Network Access preflight from an attacker origin
+	roleCRLFAllowed                // CR/LF appended to an allowed origin
 )
+
+// crlf reports whether p carries a CR/LF meant to reach the response.
+func (p *Probe) crlf() bool { return p.role == roleCRLF || p.role == roleCRLFAllowed }
+
+// crlfOrigin returns origin with a percent-encoded CR/LF and a header
+// line appended: a server that URL-decodes Origin and writes it back
+// splits its response.
+func crlfOrigin(origin string) string { return origin + "%0d%0a" + injectedName + ":%20crlf" }
 
 // AttackerDomain is the domain the probe origins that an attacker would
 // register are built on. It is reserved (RFC 6761), so no probe origin
@@ -112,10 +121,12 @@ type Probe struct {
 // attacker whose origin passes picks another method or header.
 func (p *Probe) relaxed() bool { return p.role == roleOrigin || p.role == rolePrivateNetwork }
 
-// originProbe is an origin and the class it tests.
+// originProbe is an origin and the class it tests. Leads are the origins
+// of its family an adaptive audit always tries (see adaptive.go).
 type originProbe struct {
 	class  Class
 	origin string
+	lead   bool
 }
 
 // originProbes returns the attacker origins for t, in report order and
@@ -125,60 +136,68 @@ func originProbes(t *Target) []originProbe {
 	host, dom := t.Host, t.Domain
 	var out []originProbe
 	seen := map[string]bool{t.Origin: true}
-	add := func(c Class, o string) {
+	add := func(c Class, o string, lead bool) {
 		if !seen[o] {
 			seen[o] = true
-			out = append(out, originProbe{c, o})
+			out = append(out, originProbe{c, o, lead})
 		}
 	}
-	add(OriginReflected, s+AttackerDomain)
-	add(NullOrigin, "null")
-	// Suffix probes are built on the host and on the registrable domain.
+	add(OriginReflected, s+AttackerDomain, true)
+	add(NullOrigin, "null", true)
+	// Suffix probes are built on the host and on the registrable domain:
+	// an API on a subdomain often allows the apex site, by a prefix.
 	for _, d := range []string{host, dom} {
-		add(PostDomain, s+d+"."+AttackerDomain)
-		add(PostDomain, s+d+AttackerDomain)
+		add(PostDomain, s+d+"."+AttackerDomain, true)
+		add(PostDomain, s+d+AttackerDomain, false)
 	}
-	for _, d := range []string{host, dom} {
-		add(PreDomain, s+"evil"+d)
+	// A suffix check on the domain lets evilhost through too.
+	for i, d := range []string{host, dom} {
+		add(PreDomain, s+"evil"+d, i == 0)
 	}
 	if len(host) > 1 {
-		add(Substring, s+host[:len(host)-1])
+		add(Substring, s+host[:len(host)-1], true)
 	}
 	if i := strings.LastIndexByte(host, '.'); i > 0 {
-		add(Substring, s+host[:i])
+		add(Substring, s+host[:i], false)
 	}
 	if len(dom) > 1 && strings.Contains(dom, ".") {
-		add(Substring, s+dom[1:])
+		add(Substring, s+dom[1:], false)
 	}
 	// Each dot in turn becomes a letter.
+	lead := true
 	for i := 0; i < len(host); i++ {
 		if host[i] == '.' {
-			add(UnescapedDot, s+host[:i]+"x"+host[i+1:])
+			add(UnescapedDot, s+host[:i]+"x"+host[i+1:], lead)
+			lead = false
 		}
 	}
+	// "_" is the one that Chromium and Firefox accept in a host name.
 	for _, c := range specialChars {
-		add(SpecialChar, s+host+c+"."+AttackerDomain)
+		add(SpecialChar, s+host+c+"."+AttackerDomain, c == "_")
 	}
+	// Each is an allowlist entry of its own: the leads are the two most
+	// often listed (a playground, and *.github.io).
 	for _, o := range thirdParties {
-		add(ThirdPartyOrigin, o)
+		add(ThirdPartyOrigin, o, o == "https://codepen.io" || strings.HasSuffix(o, ".github.io"))
 	}
 	// Development allowlists written as a prefix or an unanchored regex
 	// (startsWith("http://localhost"), /^https?:\/\/localhost/) let a
 	// name under the attacker's domain through, on either scheme.
-	add(LocalhostPrefix, s+localhostProbe)
-	add(LocalhostPrefix, "http://"+localhostProbe)
+	add(LocalhostPrefix, s+localhostProbe, true)
+	add(LocalhostPrefix, "http://"+localhostProbe, true)
 	if !t.isIP() {
-		add(AnySubdomain, s+"evil."+host)
-		add(AnySubdomain, s+"evil."+dom)
+		// A subdomain pattern on the domain matches evil.host too.
+		add(AnySubdomain, s+"evil."+host, true)
+		add(AnySubdomain, s+"evil."+dom, false)
 	}
 	if t.URL.Scheme == "https" {
-		add(InsecureOrigin, "http://"+hostPort(host, t.Port, "http"))
+		add(InsecureOrigin, "http://"+hostPort(host, t.Port, "http"), true)
 	}
 	port := "1337"
 	if t.Port == port {
 		port = "1338"
 	}
-	add(AnyPort, s+hostPort(host, port, ""))
+	add(AnyPort, s+hostPort(host, port, ""), true)
 	return out
 }
 
@@ -236,6 +255,13 @@ func probes(t *Target, policy *targetPolicy) []Probe {
 			Probe{Class: CRLFInjection, Kind: Preflight, Origin: o, Method: pm, Header: ph.Clone(), role: roleCRLF},
 		)
 	}
+	// The allowed origin with CR/LF appended: a server that decodes Origin
+	// before its allowlist check trims or splits off the rest and lets it
+	// through, then writes the decoded value back.
+	ps = append(ps,
+		Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(trusted), Method: http.MethodGet, role: roleCRLFAllowed},
+		Probe{Class: CRLFAllowedOrigin, Kind: Preflight, Origin: crlfOrigin(trusted), Method: pm, Header: ph.Clone(), role: roleCRLFAllowed},
+	)
 	ps = append(ps,
 		Probe{Class: CRLFInjection, Kind: Preflight, Origin: trusted, Method: pm, Header: ph.Clone(),
 			ACRH: "content-type%0d%0a" + injectedName + ":%20crlf", role: roleCRLF},

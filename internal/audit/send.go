@@ -36,6 +36,9 @@ type Request struct {
 type Response struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"header"`
+	// Truncated says what of the header was left out, when the server
+	// sent more than an audit keeps of a response (see bound.go), or "".
+	Truncated string `json:"truncated,omitempty"`
 }
 
 // UserAgent is the User-Agent of every probe.
@@ -106,15 +109,28 @@ func (s *sender) one(ctx context.Context, method, rawURL string, h http.Header) 
 	req.Header = h.Clone()
 	resp, err := s.rt.RoundTrip(req)
 	if err != nil {
+		if tooBig(err) {
+			err = errHeadersTooBig(0)
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no response within %v: %w", s.timeout, err)
 		}
 		ex.Error = err.Error()
 		return ex, nil, err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyDrain))
 	resp.Body.Close()
-	ex.Response = &Response{Status: resp.StatusCode, Header: s.redact(resp.Header)}
+	// A transport other than DefaultTransport may have read more.
+	if size, _ := headerSize(resp.Header); size > maxResponseHeaderBytes {
+		err := errHeadersTooBig(size)
+		ex.Error = err.Error()
+		return ex, nil, err
+	}
+	// From here on only the kept part of the header exists: grading and
+	// evidence see the same bounded header.
+	var note string
+	resp.Header, note = boundHeader(resp.Header)
+	ex.Response = &Response{Status: resp.StatusCode, Header: s.redact(resp.Header), Truncated: note}
 	return ex, resp, nil
 }
 

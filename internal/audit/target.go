@@ -100,3 +100,57 @@ func (t *Target) hostKey() string {
 	}
 	return net.JoinHostPort(t.Host, port)
 }
+
+// Exposure is who can reach a target, for grading "*" and Private
+// Network Access findings: on an internal target they expose what only
+// the network boundary protects.
+type Exposure uint8
+
+const (
+	// ExposureAuto judges from the address: loopback, private and
+	// link-local addresses and localhost names are internal.
+	ExposureAuto Exposure = iota
+	// ExposurePublic: the target is public (a staging copy of a public API
+	// on a private address, say): "*" is graded as on the Internet.
+	ExposurePublic
+	// ExposureInternal: the target is reachable only from inside a network,
+	// whatever its name.
+	ExposureInternal
+)
+
+var exposureNames = [...]string{ExposureAuto: "auto", ExposurePublic: "public", ExposureInternal: "internal"}
+
+func (e Exposure) String() string {
+	if int(e) < len(exposureNames) {
+		return exposureNames[e]
+	}
+	return fmt.Sprintf("Exposure(%d)", e)
+}
+
+// ParseExposure parses "auto", "public" or "internal".
+func ParseExposure(s string) (Exposure, error) {
+	for i, n := range exposureNames {
+		if s == n {
+			return Exposure(i), nil
+		}
+	}
+	return 0, fmt.Errorf("audit: unknown exposure %q: want public, internal or auto", s)
+}
+
+func (e Exposure) internal(t *Target) bool {
+	switch e {
+	case ExposurePublic:
+		return false
+	case ExposureInternal:
+		return true
+	}
+	return t.internal()
+}
+
+// judged returns "public" or "internal": what e makes of t.
+func (e Exposure) judged(t *Target) string {
+	if e.internal(t) {
+		return "internal"
+	}
+	return "public"
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cli/dev"
 	"github.com/crossgate/crossgate/internal/cli/explain"
 	"github.com/crossgate/crossgate/internal/cli/export"
 	"github.com/crossgate/crossgate/internal/cli/lint"
@@ -62,7 +63,9 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		},
 		RunE: func(*cobra.Command, []string) error { return nil }, // unreachable: Args always fails
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = readVersion().String() // --version
+	root.SetVersionTemplate("crossgate {{.Version}}\n")
+	root.InitDefaultVersionFlag() // now, for docs/cli/
 	root.SetIn(ios.In)
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
@@ -76,6 +79,13 @@ refused request), 2 a usage or network error, 3 findings (audit).`,
 		check.NewCmdCheck(ios, nil),
 		audit.NewCmdAudit(ios, nil),
 		export.NewCmdExport(ios, nil),
+		dev.NewCmdDev(ios, nil),
+		newCmdVersion(ios),
 	)
+	// cobra adds "completion" when it executes; adding it now lets the
+	// reference in docs/cli/ show it too.
+	root.InitDefaultCompletionCmd()
+	fixCompletionCmd(root)
+	registerCompletions(root)
 	return root
 }

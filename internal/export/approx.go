@@ -131,6 +131,12 @@ func Check(pl *Plan, caps Caps) []Difference {
 		}
 		add(p, caps.Vary, "", "")
 		add(p, caps.ErrorResponses, "", "")
+		if p.ProtectWrites {
+			add(p, caps.ProtectWrites, "protect_writes", "true")
+		}
+		if p.WebSocketAllowNoOrigin {
+			add(p, caps.WebSocketNoOrigin, "websocket_allow_no_origin", "true")
+		}
 	}
 	if caps.Extra != nil {
 		diffs = append(diffs, caps.Extra(pl)...)

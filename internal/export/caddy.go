@@ -195,7 +195,10 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	if p.HasMaxAge {
 		pfOK = append(pfOK, [2]string{"Access-Control-Max-Age", p.MaxAge})
 	}
-	varyPF := [][2]string{{"Vary", p.VaryPreflight}}
+	var varyPF [][2]string
+	if p.VaryPreflight != "" {
+		varyPF = [][2]string{{"Vary", p.VaryPreflight}}
+	}
 	actual := append([][2]string(nil), allow...)
 	if p.ExposeHeaders != "" {
 		actual = append(actual, [2]string{"Access-Control-Expose-Headers", p.ExposeHeaders})

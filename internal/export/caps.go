@@ -96,6 +96,10 @@ type Caps struct {
 	Vary             Cap // Vary: Origin wherever the answer depends on the origin, and the preflight's
 	ErrorResponses   Cap // CORS headers on the upstream's errors and the server's own
 
+	// Beyond CORS.
+	ProtectWrites     Cap // protect_writes: 403 for cross-origin writes from origins not allowed
+	WebSocketNoOrigin Cap // websocket_allow_no_origin: handshakes without Origin let through
+
 	// Extra, when set, returns the target's limits that no field above
 	// names (S3's five methods, a maximum number of rules...).
 	Extra func(*Plan) []Difference
@@ -132,11 +136,14 @@ var CapFields = []capField{
 	{"keep_upstream_cors", func(c *Caps) Cap { return c.KeepUpstreamCORS }},
 	{"Vary", func(c *Caps) Cap { return c.Vary }},
 	{"CORS on errors", func(c *Caps) Cap { return c.ErrorResponses }},
+	{"protect_writes", func(c *Caps) Cap { return c.ProtectWrites }},
+	{"websocket_allow_no_origin", func(c *Caps) Cap { return c.WebSocketNoOrigin }},
 }
 
 // ProxyCaps are the capabilities of a server that can do everything
-// crossgate proxy does, the starting point of nginx, Apache, HAProxy and
-// Caddy, which override what they lack.
+// crossgate proxy does for CORS, the starting point of nginx, Apache,
+// HAProxy and Caddy, which override what they lack; protect_writes and
+// websocket_allow_no_origin are not rendered by any of them yet.
 func ProxyCaps() Caps {
 	return Caps{
 		ExactOrigins: Yes, Subdomains: Yes, AnyPort: Yes, AnyOrigin: Yes,
@@ -146,5 +153,8 @@ func ProxyCaps() Caps {
 		PrivateNetwork: Yes, PreflightStatus: Yes, RefusedPreflight: Yes,
 		PerHost: Yes, PerPath: Yes, MultiplePolicies: Yes, PerPolicyUpstream: Yes,
 		StripUpstream: Yes, KeepUpstreamCORS: Yes, Vary: Yes, ErrorResponses: Yes,
+		// crossgate proxy's refusals beyond CORS are not rendered yet.
+		ProtectWrites:     No("protect_writes is not rendered: cross-origin writes reach the upstream"),
+		WebSocketNoOrigin: No("websocket_allow_no_origin is not rendered: crossgate proxy's WebSocket origin check is not exported"),
 	}
 }

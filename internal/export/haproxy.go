@@ -11,9 +11,13 @@ import (
 // http-response, http-after-response, normalize-uri, fetches var, req.fhdr,
 // req.fhdr_cnt, res.fhdr_cnt).
 var haproxyTarget = &Target{
-	Name:          "haproxy",
-	Summary:       "a whole haproxy.cfg for HAProxy 2.6+, run as it is with haproxy -db -f FILE",
-	Caps:          ProxyCaps(),
+	Name:    "haproxy",
+	Summary: "a whole haproxy.cfg for HAProxy 2.6+, run as it is with haproxy -db -f FILE",
+	Caps: func() Caps {
+		c := ProxyCaps()
+		c.ProtectWrites = Yes
+		return c
+	}(),
 	Render:        renderHAProxy,
 	Comment:       "# ",
 	NeedsUpstream: true,
@@ -167,6 +171,28 @@ frontend crossgate
 			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_bad) if %s { req.fhdr_cnt(access-control-request-headers) gt 0 } !{ req.fhdr(access-control-request-headers) -m reg '%s' }\n", pol, HeadersSyntaxRegex)
 		}
 	}
+	if anyPolicy(pl, func(p *Policy) bool { return p.ProtectWrites }) {
+		b.WriteString(`
+    # protect_writes: a write (not GET, HEAD, OPTIONS) is cross-origin when
+    # Sec-Fetch-Site says so (anything but same-origin or none), or, without
+    # it, when the Origin's host is not the Host, as
+    # net/http.CrossOriginProtection decides.
+    http-request set-var(txn.ohost) req.fhdr(origin),regsub(^[^:/]*://,) if cg_has_origin
+    http-request set-var(txn.rhost) req.fhdr(host)
+    acl cg_safe method GET HEAD OPTIONS
+    acl cg_sfs req.fhdr_cnt(sec-fetch-site) gt 0
+    acl cg_sfs_same req.fhdr(sec-fetch-site) -m str same-origin none
+    acl cg_origin_is_host var(txn.ohost),strcmp(txn.rhost) eq 0
+`)
+		for _, p := range pl.Policies {
+			if !p.ProtectWrites {
+				continue
+			}
+			pol := fmt.Sprintf("{ var(txn.pol) -m str p%d }", p.Index)
+			fmt.Fprintf(&b, "    http-request deny deny_status 403 if %s !cg_safe !cg_ok cg_sfs !cg_sfs_same # %q\n", pol, p.Name)
+			fmt.Fprintf(&b, "    http-request deny deny_status 403 if %s !cg_safe !cg_ok !cg_sfs cg_has_origin !cg_origin_is_host # %q\n", pol, p.Name)
+		}
+	}
 	b.WriteString("\n    # Preflights are answered here, never forwarded.\n")
 	for _, p := range pl.Policies {
 		fmt.Fprintf(&b, "    http-request return status %d if { var(txn.pol) -m str p%d } { var(txn.kind) -m str pf_ok } # %q\n", p.PreflightStatus, p.Index, p.Name)
@@ -241,7 +267,9 @@ frontend crossgate
 		if p.VaryActual != "" {
 			fmt.Fprintf(&b, "    http-after-response add-header Vary %s if %s { var(txn.kind) -m str noorigin denied ok }\n", hq(p.VaryActual), polVary)
 		}
-		fmt.Fprintf(&b, "    http-after-response add-header Vary %s if %s { var(txn.kind) -m beg pf_ }\n", hq(p.VaryPreflight), polVary)
+		if p.VaryPreflight != "" {
+			fmt.Fprintf(&b, "    http-after-response add-header Vary %s if %s { var(txn.kind) -m beg pf_ }\n", hq(p.VaryPreflight), polVary)
+		}
 	}
 	if anyPolicy(pl, func(p *Policy) bool { return p.AllowPrivateNetwork }) {
 		// Read in the request phase, for the response rules.

@@ -15,9 +15,13 @@ import (
 // https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header,
 // https://nginx.org/en/docs/http/ngx_http_proxy_module.html.
 var nginxTarget = &Target{
-	Name:          "nginx",
-	Summary:       "a file for nginx's http context (conf.d/*.conf): maps and server blocks with their listen",
-	Caps:          ProxyCaps(),
+	Name:    "nginx",
+	Summary: "a file for nginx's http context (conf.d/*.conf): maps and server blocks with their listen",
+	Caps: func() Caps {
+		c := ProxyCaps()
+		c.ProtectWrites = Yes
+		return c
+	}(),
 	Render:        renderNginx,
 	Comment:       "# ",
 	NeedsUpstream: true,
@@ -114,9 +118,10 @@ func renderNginx(pl *Plan, w io.Writer) error {
 #   +), where crossgate proxy keeps their encoding. Paths
 #   holding an encoded slash or backslash (%%2F, %%5C) are refused with
 #   400, as crossgate proxy refuses those that would change the policy.
-# - Vary: Origin on every response whose answer depends on the origin,
-#   and the preflight's own Vary, as a field line of its own next to the
-#   upstream's Vary (RFC 9110 section 12.5.5: a list, so both count).
+# - Vary: Origin on every response but preflights whose answer depends on
+#   the origin, as a field line of its own next to the upstream's Vary (RFC
+#   9110 section 12.5.5: a list, so both count). Preflights carry none, as
+#   crossgate's: OPTIONS responses are not cached (RFC 9110 section 9.3.7).
 `, pl.File)
 
 	b.WriteString("\n# Request classification, shared by every policy.\n")
@@ -132,8 +137,32 @@ func renderNginx(pl *Plan, w io.Writer) error {
 		b.WriteString("# Whether a preflight's Access-Control-Request-Method or -Headers is malformed\n" +
 			"# (not a token, not a list of names): crossgate refuses it with 403.\n")
 		fmt.Fprintf(&b, "map $http_access_control_request_method $cg_acrm_ok {\n    %s 1;\n    default 0;\n}\n", nq("~"+MethodSyntaxRegex))
-		fmt.Fprintf(&b, "map $http_access_control_request_headers $cg_acrh_ok {\n    %s 1;\n    default 0;\n}\n", nq("~"+HeadersSyntaxRegex))
+		// An empty value (no header) never reaches a map's regexes.
+		fmt.Fprintf(&b, "map $http_access_control_request_headers $cg_acrh_ok {\n    \"\" 1;\n    %s 1;\n    default 0;\n}\n", nq("~"+HeadersSyntaxRegex))
 		b.WriteString("map \"$cg_acrm_ok$cg_acrh_ok\" $cg_malformed {\n    11 0;\n    default 1;\n}\n")
+	}
+	if anyPolicy(pl, func(p *Policy) bool { return p.ProtectWrites }) {
+		b.WriteString(`# protect_writes: a write (not GET, HEAD, OPTIONS) is cross-origin when
+# Sec-Fetch-Site says so (anything but same-origin or none), or, without it,
+# when the Origin's host is not the Host, as net/http.CrossOriginProtection
+# decides.
+map $http_sec_fetch_site $cg_sfs {
+    "" absent;
+    same-origin same;
+    none same;
+    default cross;
+}
+map "$http_origin|$http_host" $cg_origin_is_host {
+    "~^[^:/|]+://([^/|]+)\|\1$" 1;
+    default 0;
+}
+map "$request_method|$cg_sfs|$cg_has_origin|$cg_origin_is_host" $cg_xwrite {
+    "~^(?:GET|HEAD|OPTIONS)\|" 0;
+    "~^[^|]+\|cross\|" 1;
+    "~^[^|]+\|absent\|1\|0$" 1;
+    default 0;
+}
+`)
 	}
 	if anyPolicy(pl, func(p *Policy) bool { return p.KeepUpstreamCORS }) {
 		b.WriteString("# Whether the upstream's response has CORS headers of its own (keep_upstream_cors).\n")
@@ -301,9 +330,14 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 		fmt.Fprintf(b, "map \"%s|$http_access_control_request_private_network\" %s {\n    default \"\";\n    \"pf_ok|true\" true;\n}\n",
 			nginxVar(p, "kind"), nginxVar(p, "acapn"))
 	}
+	if p.ProtectWrites {
+		fmt.Fprintf(b, "# protect_writes: a cross-origin write from an origin not allowed.\nmap \"$cg_xwrite%s\" %s {\n    10 1;\n    default 0;\n}\n", okVar, nginxVar(p, "refuse"))
+	}
 	fmt.Fprintf(b, "map %s %s {\n    default %s;\n", nginxVar(p, "kind"), nginxVar(p, "vary"), nq(p.VaryActual))
 	for _, k := range []string{"pf_ok", "pf_denied", "pf_bad"} {
-		fmt.Fprintf(b, "    %s %s;\n", k, nq(p.VaryPreflight))
+		if p.VaryPreflight != p.VaryActual {
+			fmt.Fprintf(b, "    %s %s;\n", k, nq(p.VaryPreflight))
+		}
 	}
 	b.WriteString("}\n")
 }
@@ -336,6 +370,9 @@ func nginxLocation(b *strings.Builder, pl *Plan, l Location) error {
 		fmt.Fprintf(b, "        if (%s = pf_denied) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
 		if p.RefuseAuthorization || p.StrictPreflight {
 			fmt.Fprintf(b, "        if (%s = pf_bad) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
+		}
+		if p.ProtectWrites {
+			fmt.Fprintf(b, "        if (%s = 1) {\n            return 403 \"403 Forbidden: a cross-origin write from an origin the policy does not allow\\n\";\n        }\n", nginxVar(p, "refuse"))
 		}
 		for _, h := range []struct{ name, v string }{
 			{"Access-Control-Allow-Origin", "acao"},

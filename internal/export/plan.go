@@ -124,10 +124,16 @@ type Policy struct {
 
 	// VaryActual is the Vary value of every response that is not a
 	// preflight ("Origin", or "" for a "*" policy, whose answers do not
-	// depend on the origin); VaryPreflight that of preflights.
+	// depend on the origin); VaryPreflight that of preflights, "" as the
+	// cors middleware sends none. A target sends no Vary for "".
 	VaryActual, VaryPreflight string
 
 	AllowPrivateNetwork bool
+
+	// ProtectWrites refuses cross-origin writes from origins the policy
+	// does not allow (protect_writes); WebSocketAllowNoOrigin lets
+	// WebSocket handshakes without Origin through (websocket_allow_no_origin).
+	ProtectWrites, WebSocketAllowNoOrigin bool
 
 	// Upstream is where the policy's requests go, after --upstream: the
 	// policy's own upstream, else the default one; "" when neither is set.
@@ -240,21 +246,23 @@ func NewPlan(f *policyfile.File, o Overrides) (*Plan, error) {
 func newPolicy(fp *policyfile.Policy, index int, defUpstream string) *Policy {
 	c := fp.Config
 	p := &Policy{
-		Name:                fp.Name,
-		Index:               index,
-		Pos:                 fp.Pos,
-		Hosts:               fp.Hosts,
-		Paths:               fp.Paths,
-		Origins:             c.AllowOrigins,
-		Credentials:         c.AllowCredentials,
-		Methods:             c.AllowMethods,
-		Headers:             c.AllowHeaders,
-		AllowPrivateNetwork: c.AllowPrivateNetwork,
-		PreflightStatus:     cmp.Or(c.PreflightStatus, 204),
-		PreflightStatusSet:  c.PreflightStatus != 0,
-		Upstream:            cmp.Or(fp.Upstream, defUpstream),
-		OwnUpstream:         fp.Upstream != "",
-		KeepUpstreamCORS:    fp.KeepUpstreamCORS,
+		Name:                   fp.Name,
+		Index:                  index,
+		Pos:                    fp.Pos,
+		Hosts:                  fp.Hosts,
+		Paths:                  fp.Paths,
+		Origins:                c.AllowOrigins,
+		Credentials:            c.AllowCredentials,
+		Methods:                c.AllowMethods,
+		Headers:                c.AllowHeaders,
+		AllowPrivateNetwork:    c.AllowPrivateNetwork,
+		ProtectWrites:          c.ProtectWrites,
+		WebSocketAllowNoOrigin: c.WebSocketAllowNoOrigin,
+		PreflightStatus:        cmp.Or(c.PreflightStatus, 204),
+		PreflightStatusSet:     c.PreflightStatus != 0,
+		Upstream:               cmp.Or(fp.Upstream, defUpstream),
+		OwnUpstream:            fp.Upstream != "",
+		KeepUpstreamCORS:       fp.KeepUpstreamCORS,
 	}
 	for _, s := range c.AllowOrigins {
 		if s == "*" {
@@ -324,15 +332,13 @@ func newPolicy(fp *policyfile.Policy, index int, defUpstream string) *Policy {
 		p.MaxAge, p.HasMaxAge, p.MaxAgeSet = strconv.FormatInt(int64(d/time.Second), 10), true, d
 	}
 
-	vary := []string{"Access-Control-Request-Method", "Access-Control-Request-Headers"}
+	// No preflight response carries Vary (cors/middleware.go, varySet):
+	// caches do not store OPTIONS responses unless told to (RFC 9110
+	// §9.3.7), and the browser's preflight cache is keyed by origin, URL
+	// and credentials, never by Vary (Fetch, "CORS-preflight cache").
 	if !p.AnyOrigin {
 		p.VaryActual = "Origin"
-		vary = append([]string{"Origin"}, vary...)
 	}
-	if p.AllowPrivateNetwork {
-		vary = append(vary, "Access-Control-Request-Private-Network")
-	}
-	p.VaryPreflight = strings.Join(vary, ", ")
 	return p
 }
 

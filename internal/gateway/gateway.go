@@ -25,9 +25,11 @@ import (
 // policies while requests are served: each request is handled entirely
 // under the policies in force when it arrived.
 type Gateway struct {
-	log     *slog.Logger
-	metrics *Metrics
-	cur     atomic.Pointer[state]
+	log      *slog.Logger
+	metrics  *Metrics
+	cur      atomic.Pointer[state]
+	recent   *ring // the most recent refused requests, for the admin page
+	upgrades upgrades
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -37,7 +39,8 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{log: logger, metrics: m.get()}
+	g := &Gateway{log: logger, metrics: m.get(), recent: newRing()}
+	g.upgrades.init()
 	if err := g.Load(f, s); err != nil {
 		return nil, err
 	}
@@ -57,8 +60,17 @@ func (g *Gateway) Load(f *policyfile.File, s Settings) error {
 	g.cur.Store(st)
 	if old != nil {
 		g.metrics.forget(old.series(), st.series())
+		if old.transport != st.transport {
+			old.transport.retire()
+		}
 	}
 	return nil
+}
+
+// Close closes the idle connections to the upstreams. The gateway can
+// still serve afterwards: it then opens new ones.
+func (g *Gateway) Close() {
+	g.cur.Load().transport.closeIdle()
 }
 
 // series returns the (policy, upstream) pairs of the state's routes.
@@ -81,8 +93,7 @@ type state struct {
 	routes    map[*policyfile.Policy]*route
 	none      *route // for the requests that no policy matches
 	accessLog bool
-	transport *http.Transport
-	timeout   time.Duration // the transport's upstream timeout
+	transport *sharedTransport
 }
 
 // route is how the requests of one policy are served.
@@ -103,14 +114,14 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 		file:      f,
 		routes:    make(map[*policyfile.Policy]*route, len(f.Policies)),
 		accessLog: s.AccessLog,
-		timeout:   s.UpstreamTimeout,
 	}
 	// Keep the connections to the upstreams across reloads when the
-	// transport's settings do not change.
-	if old != nil && old.timeout == s.UpstreamTimeout {
+	// transport's settings do not change. Otherwise Load retires the old
+	// transport, which closes its connections once no request uses them.
+	if old != nil && old.transport.timeout == s.UpstreamTimeout {
 		st.transport = old.transport
 	} else {
-		st.transport = newTransport(s.UpstreamTimeout)
+		st.transport = newSharedTransport(s.UpstreamTimeout)
 	}
 	var missing []string
 	upstreams := make(map[string]*upstream)
@@ -131,7 +142,7 @@ func (g *Gateway) build(f *policyfile.File, s Settings, old *state) (*state, err
 		}
 		up := upstreams[rt.upstream]
 		if up == nil {
-			up = newUpstream(rt.upstream, st.transport)
+			up = newUpstream(rt.upstream, st.transport.Transport)
 			upstreams[rt.upstream] = up
 		}
 		rt.counters = g.metrics.route(rt.name, rt.upstream)
@@ -162,6 +173,7 @@ func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
 			// The client's own X-Forwarded-For is not trusted: the
 			// upstream sees the address the gateway got the request from.
 			pr.SetXForwarded()
+			dropH2CUpgrade(pr.Out)
 		},
 		Transport: &timedTransport{base: up.transport, observe: rt.counters.upstream, errors: rt.counters.upstreamErrors},
 		ModifyResponse: func(resp *http.Response) error {
@@ -202,6 +214,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rt.counters.count(*d)
+		if !d.Allowed && d.Kind != cors.KindNotCORS || rec.refusal != "" {
+			g.recent.record(r, path, rt.name, d, rec.refusal)
+		}
 		if st.accessLog {
 			g.accessLog(r, path, rt, d, rec, time.Since(start))
 		}
@@ -215,6 +230,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// and serve a resource under another policy's CORS headers.
 		rec.err = routeErr
 		http.Error(rec, "400 Bad Request: "+routeErr.Error(), http.StatusBadRequest)
+	case r.Method == http.MethodConnect:
+		// The gateway is a reverse proxy, not a forward one: a tunnel
+		// to an authority (RFC 9110 §9.3.6) is not forwarded upstream.
+		rec.err = errors.New("CONNECT is not supported: the gateway is not a forward proxy")
+		http.Error(rec, "400 Bad Request: CONNECT is not supported", http.StatusBadRequest)
 	case d.Kind == cors.KindPreflight:
 		status := d.Status
 		if status == 0 {
@@ -224,6 +244,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "" || path[0] != '/':
 		rec.err = errors.New("request target is not a path")
 		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
+	case g.refused(rec, rt, r):
+		// protect_writes, or a WebSocket handshake from an origin the
+		// policy does not allow: answered with 403, never forwarded.
 	case rt.proxy == nil:
 		// Only the requests that no policy matches can lack an upstream
 		// (build refuses a policy without one): there is no route.
@@ -233,8 +256,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if path != r.URL.EscapedPath() {
 			r = withPath(r, path)
 		}
-		rt.proxy.ServeHTTP(rec, r)
+		if r.Body != nil && r.Body != http.NoBody {
+			rec.body = &bodyReader{ReadCloser: r.Body}
+			r.Body = rec.body
+		}
+		if isUpgrade(r) {
+			g.forwardUpgrade(st.transport, rt.proxy, rec, r)
+			break
+		}
+		forward(st.transport, rt.proxy, rec, r)
 	}
+}
+
+// forward has p serve r, counted as a user of t for as long as it runs
+// (the proxy may abort the response with a panic).
+func forward(t *sharedTransport, p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
+	t.acquire()
+	defer t.release()
+	p.ServeHTTP(w, r)
 }
 
 // withPath returns a shallow copy of r whose URL has the escaped path p.
@@ -262,6 +301,15 @@ func (g *Gateway) errorHandler(w http.ResponseWriter, r *http.Request, err error
 	}
 	if rec, ok := w.(*recorder); ok {
 		rec.err = err
+		if berr := rec.body.failure(); berr != nil {
+			// The client's body failed, not the upstream: past
+			// proxy.read_timeout, 408 (RFC 9110 §15.5.9).
+			status = http.StatusBadRequest
+			if isTimeout(berr) {
+				status = http.StatusRequestTimeout
+			}
+			rec.err = fmt.Errorf("reading the request body: %w", berr)
+		}
 		if r.Context().Err() != nil {
 			// The client went away: nobody reads the answer.
 			rec.clientGone = true
@@ -308,6 +356,12 @@ func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Dec
 	}
 	if d.Detail != "" {
 		attrs = append(attrs, slog.String("cors_detail", truncate(d.Detail, 256)))
+	}
+	if up := r.Header.Get("Upgrade"); up != "" && isUpgrade(r) {
+		attrs = append(attrs, slog.String("upgrade", truncate(up, 64)))
+	}
+	if rec.refusal != "" {
+		attrs = append(attrs, slog.String("refused", rec.refusal))
 	}
 	level := slog.LevelInfo
 	if rec.err != nil {

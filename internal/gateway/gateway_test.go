@@ -191,23 +191,15 @@ func TestGateway_preflightsNeverForwarded(t *testing.T) {
 			"Access-Control-Allow-Methods: PUT,DELETE",
 			"Access-Control-Allow-Origin: https://app.example.com",
 			"Access-Control-Max-Age: 600",
-			"Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
 		}},
-		{"origin refused", "/api/x", "https://evil.example", "PUT", "", 403, []string{
-			"Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-		}},
+		{"origin refused", "/api/x", "https://evil.example", "PUT", "", 403, nil},
 		{"method refused", "/api/x", "https://app.example.com", "PATCH", "", 204, []string{
 			"Access-Control-Allow-Credentials: true",
 			"Access-Control-Allow-Headers: content-type",
 			"Access-Control-Allow-Methods: PUT,DELETE",
 			"Access-Control-Allow-Origin: https://app.example.com",
-			"Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
 		}},
-		{"invalid method", "/api/x", "https://app.example.com", "P U T", "", 403, []string{
-			"Access-Control-Allow-Credentials: true",
-			"Access-Control-Allow-Origin: https://app.example.com",
-			"Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-		}},
+		{"invalid method", "/api/x", "https://app.example.com", "P U T", "", 403, nil},
 		{"no policy", "/other", "https://app.example.com", "PUT", "", 403, nil},
 		{"dot segments", "/api/../other", "https://app.example.com", "PUT", "", 403, nil},
 	}

@@ -17,6 +17,7 @@ type Metrics struct {
 	inFlight       prometheus.Gauge
 	reloads        *prometheus.CounterVec
 	configOK       prometheus.Gauge
+	protect        *protectMetrics // protect.go
 }
 
 // NewMetrics returns the gateway's metrics, registered with reg when reg
@@ -71,6 +72,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	m.configOK.Set(1)
+	m.protect = newProtectMetrics(reg)
 	if reg != nil {
 		reg.MustRegister(m.requests, m.preflights, m.rejections, m.upstream, m.upstreamErrors, m.inFlight, m.reloads, m.configOK)
 	}
@@ -92,6 +94,7 @@ type routeCounters struct {
 	rejections     []prometheus.Counter // by cors.Reason
 	upstream       prometheus.Observer
 	upstreamErrors prometheus.Counter
+	protect        protectCounters
 }
 
 var decisions = [2]string{"refused", "allowed"}
@@ -123,6 +126,7 @@ func (m *Metrics) route(policy, upstream string) routeCounters {
 	}
 	c.upstream = m.upstream.WithLabelValues(policy, upstream)
 	c.upstreamErrors = m.upstreamErrors.WithLabelValues(policy, upstream)
+	c.protect = m.protect.route(policy)
 	return c
 }
 
@@ -143,6 +147,7 @@ func (m *Metrics) forget(old, cur map[[2]string]bool) {
 			for _, v := range []*prometheus.CounterVec{m.requests, m.preflights, m.rejections} {
 				v.DeletePartialMatch(prometheus.Labels{"policy": k[0]})
 			}
+			m.protect.forget(k[0])
 		}
 	}
 }

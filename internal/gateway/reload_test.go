@@ -348,10 +348,13 @@ func TestNewServer_errors(t *testing.T) {
 		{"bad listen flag", versionPolicy("a"), gateway.Overrides{Upstream: "echo", Listen: "8080"}, `--listen: listen address "8080": want host:port`},
 		{"missing TLS files", versionPolicy("a") + "proxy:\n  tls_cert: nope.pem\n  tls_key: nope.key\n", gateway.Overrides{Upstream: "echo"},
 			`loading TLS certificate "` + filepath.Join(dir, "nope.pem") + `" and key "` + filepath.Join(dir, "nope.key") + `"`},
+		{"endless file", "/dev/zero", gateway.Overrides{Upstream: "echo"}, "read /dev/zero: larger than 4 MiB, the limit for a policy file"},
 	}
 	for i, tc := range cases {
 		path := filepath.Join(dir, fmt.Sprintf("p%d.yaml", i))
-		if tc.src != "" {
+		if tc.src == "/dev/zero" {
+			path = tc.src // a device that never ends, never written to
+		} else if tc.src != "" {
 			os.WriteFile(path, []byte(tc.src), 0o644)
 		}
 		_, err := gateway.NewServer(gateway.ServerOptions{ConfigPath: path, Overrides: tc.ovr})

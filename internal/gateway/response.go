@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"io"
 	"net/http"
+	"sync"
 
 	"github.com/crossgate/crossgate/cors"
 	"strings"
@@ -22,6 +24,36 @@ type recorder struct {
 	bytes      int64
 	err        error
 	clientGone bool
+	refusal    string      // why the gateway refused the request (protect.go), or ""
+	body       *bodyReader // the request body, if any
+}
+
+// bodyReader is a request body that remembers why reading it failed:
+// the upstream's transport reports that failure as its own.
+type bodyReader struct {
+	io.ReadCloser
+	mu  sync.Mutex // the transport reads the body on a goroutine of its own
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.mu.Lock()
+		b.err = err
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+// failure returns the error reading the body, or nil; b may be nil.
+func (b *bodyReader) failure() error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
 }
 
 func (w *recorder) Header() http.Header { return w.rw.Header() }

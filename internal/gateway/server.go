@@ -11,11 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/crossgate/crossgate/internal/policyfile"
 	"github.com/fsnotify/fsnotify"
@@ -47,7 +47,7 @@ type Server struct {
 	metrics *Metrics
 	reg     *prometheus.Registry
 
-	mu       sync.Mutex // serialises reloads
+	mu       sync.Mutex // guards what a reload changes; held only to apply one
 	settings Settings   // in force
 	lastSum  [32]byte   // of the file in force
 	cert     atomic.Pointer[tls.Certificate]
@@ -56,7 +56,9 @@ type Server struct {
 	ln, adminLn net.Listener
 	logw        *bufferedWriter // nil when the caller gave a Logger
 	ready       atomic.Bool
+	stopping    atomic.Bool // shutdown has started: a reload in progress is dropped
 	reloads     chan struct{}
+	page        adminPage // the admin page's state (admin.go)
 }
 
 // NewServer loads the policy file and builds the gateway. The error is a
@@ -97,13 +99,14 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		}
 		return nil, err
 	}
+	s.page.noteReload("start", nil)
 	return s, nil
 }
 
 // load reads and parses the policy file, and returns it with the hash of
 // its bytes.
 func load(path string) (*policyfile.File, [32]byte, error) {
-	src, err := os.ReadFile(path)
+	src, err := policyfile.ReadFile(path)
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
@@ -114,7 +117,7 @@ func load(path string) (*policyfile.File, [32]byte, error) {
 func (s *Server) loadCert(set Settings) error {
 	c, err := tls.LoadX509KeyPair(set.TLSCert, set.TLSKey)
 	if err != nil {
-		return fmt.Errorf("loading TLS certificate %q and key %q: %w", set.TLSCert, set.TLSKey, err)
+		return fmt.Errorf("proxy.tls_cert, proxy.tls_key: loading TLS certificate %q and key %q: %w", set.TLSCert, set.TLSKey, err)
 	}
 	s.cert.Store(&c)
 	return nil
@@ -153,9 +156,12 @@ func (s *Server) Listen() error {
 	s.srv = &http.Server{
 		Handler:           s.gw,
 		ReadHeaderTimeout: set.ReadHeaderTimeout,
-		IdleTimeout:       set.IdleTimeout,
-		MaxHeaderBytes:    set.MaxHeaderBytes,
-		ErrorLog:          errLog,
+		// A client that sends its body slowly, a byte at a time, would
+		// otherwise hold its connection for as long as it likes.
+		ReadTimeout:    set.ReadTimeout,
+		IdleTimeout:    set.IdleTimeout,
+		MaxHeaderBytes: set.MaxHeaderBytes,
+		ErrorLog:       errLog,
 	}
 	if set.TLSCert != "" {
 		s.srv.TLSConfig = &tls.Config{
@@ -178,6 +184,7 @@ func (s *Server) Listen() error {
 			}
 			w.Write([]byte("ready\n"))
 		})
+		s.mountAdmin(mux)
 		s.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: errLog}
 	}
 	return nil
@@ -238,20 +245,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	go s.checkUpstreams(ctx) // only logs; never delays serving
 
 	wctx, stopWatch := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		s.reloadLoop(wctx)
-	}()
+	go s.reloadLoop(wctx)
 	var serveErr error
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 		serveErr = fmt.Errorf("serving: %w", serveErr)
 	}
+	// Not ready from now on. The shutdown does not wait for a reload in
+	// progress (reading and checking a large file takes a while): that
+	// reload is dropped, and the reload loop ends after it.
+	s.ready.Store(false)
+	s.stopping.Store(true)
 	stopWatch()
-	wg.Wait()
 	return errors.Join(serveErr, s.shutdown())
 }
 
@@ -316,6 +322,12 @@ func (s *Server) shutdown() error {
 		s.srv.Close()
 		err = fmt.Errorf("requests still in flight after the shutdown timeout (%s) were cut off", timeout)
 	}
+	// Shutdown neither waits for nor closes the upgraded connections
+	// (WebSockets): they get what is left of the timeout, then are closed.
+	if n := s.gw.drainUpgrades(ctx); n > 0 {
+		err = errors.Join(err, fmt.Errorf("upgraded connections (WebSockets) still open after the shutdown timeout (%s) were closed: %d", timeout, n))
+	}
+	s.gw.Close()
 	if s.admin != nil {
 		actx, acancel := context.WithTimeout(context.Background(), time.Second)
 		if s.admin.Shutdown(actx) != nil {
@@ -394,30 +406,33 @@ func (s *Server) concerns(ev fsnotify.Event) bool {
 }
 
 // reload loads the policy file again. A file that fails validation is
-// refused, with every diagnostic logged, and the policies in force stay.
-// Unless forced, a file whose bytes did not change is not reloaded.
+// refused, with its diagnostics logged (see [logDiagnostics]), and the
+// policies in force stay. Unless forced, a file whose bytes did not change
+// is not reloaded. Only the reload loop calls it, one at a time.
 func (s *Server) reload(cause string, force bool) {
+	path := s.opts.ConfigPath
+	// Reading and checking the file may take a while: the lock is not
+	// held meanwhile, so that a shutdown never waits for it.
+	f, sum, err := load(path)
+	if s.stopping.Load() {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	path := s.opts.ConfigPath
-	f, sum, err := load(path)
 	if err == nil && !force && sum == s.lastSum {
 		return
 	}
 	refuse := func(err error) {
 		s.metrics.reloads.WithLabelValues("refused").Inc()
 		s.metrics.configOK.Set(0)
+		msg := err.Error()
 		var perr *policyfile.Error
 		if errors.As(err, &perr) {
-			for _, d := range perr.Diagnostics {
-				level := slog.LevelError
-				if d.Warning {
-					level = slog.LevelWarn
-				}
-				s.log.Log(context.Background(), level, "policy file problem", "diagnostic", d.String())
-			}
+			// Each diagnostic is logged once, on its own record.
+			msg = s.logDiagnostics(perr.Diagnostics)
 		}
-		s.log.Error("reload refused: the policies in force stay", "config", path, "cause", cause, "error", err.Error())
+		s.log.Error("reload refused: the policies in force stay", "config", path, "cause", cause, "error", clip(msg, maxLogValue))
+		s.page.noteReload(cause, err)
 	}
 	if err != nil {
 		refuse(err)
@@ -442,6 +457,7 @@ func (s *Server) reload(cause string, force bool) {
 	s.settings = set
 	s.settings.Listen, s.settings.AdminListen = kept.Listen, kept.AdminListen
 	s.settings.ReadHeaderTimeout, s.settings.IdleTimeout, s.settings.MaxHeaderBytes = kept.ReadHeaderTimeout, kept.IdleTimeout, kept.MaxHeaderBytes
+	s.settings.ReadTimeout = kept.ReadTimeout
 	s.settings.LogFormat = kept.LogFormat
 	if kept.TLSCert == "" {
 		s.settings.TLSCert, s.settings.TLSKey = "", ""
@@ -449,9 +465,63 @@ func (s *Server) reload(cause string, force bool) {
 	s.lastSum = sum
 	s.metrics.reloads.WithLabelValues("ok").Inc()
 	s.metrics.configOK.Set(1)
+	s.page.noteReload(cause, nil)
 	attrs := []any{"config", path, "cause", cause, "policies", len(f.Policies)}
-	for _, w := range f.Warnings {
-		s.log.Warn("policy file problem", "diagnostic", w.String())
-	}
+	s.logDiagnostics(f.Warnings)
 	s.log.Info("reloaded", attrs...)
+}
+
+// What a reload logs of a policy file's problems: each of the first
+// maxLoggedDiagnostics on a record of its own, clipped to maxLogValue
+// bytes, then one record with the count of the others. A hostile or
+// generated file can have a hundred thousand problems, or a value of
+// megabytes: the log must stay readable, and small.
+const (
+	maxLoggedDiagnostics = 100
+	maxLogValue          = 1024
+)
+
+// logDiagnostics logs diags as said above, and returns a summary such as
+// "invalid policy file: 3 errors, 1 warning".
+func (s *Server) logDiagnostics(diags []policyfile.Diagnostic) string {
+	var nerrs, nwarns int
+	for i, d := range diags {
+		if d.Warning {
+			nwarns++
+		} else {
+			nerrs++
+		}
+		if i >= maxLoggedDiagnostics {
+			continue
+		}
+		level := slog.LevelError
+		if d.Warning {
+			level = slog.LevelWarn
+		}
+		s.log.Log(context.Background(), level, "policy file problem", "diagnostic", clip(d.String(), maxLogValue))
+	}
+	if n := len(diags) - maxLoggedDiagnostics; n > 0 {
+		s.log.Warn("more policy file problems, not logged", "count", n, "logged", maxLoggedDiagnostics)
+	}
+	return fmt.Sprintf("invalid policy file: %s, %s", count(nerrs, "error"), count(nwarns, "warning"))
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// clip returns s cut to at most n bytes (on a character boundary), with
+// the count of the bytes left out.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:i], len(s)-i)
 }

@@ -13,6 +13,7 @@ const (
 	DefaultListen            = "127.0.0.1:8080"
 	DefaultAdminListen       = "127.0.0.1:9090"
 	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultUpstreamTimeout   = 30 * time.Second
 	DefaultShutdownTimeout   = 30 * time.Second
@@ -53,6 +54,7 @@ type Settings struct {
 	Upstream    string // the default upstream; "" if none is set
 
 	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration // a whole request, its body included
 	IdleTimeout       time.Duration
 	UpstreamTimeout   time.Duration
 	ShutdownTimeout   time.Duration
@@ -71,6 +73,7 @@ func Resolve(px policyfile.Proxy, o Overrides) Settings {
 		AdminListen:       or(px.AdminListen, DefaultAdminListen),
 		Upstream:          or(o.Upstream, px.Upstream),
 		ReadHeaderTimeout: or(px.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       or(px.ReadTimeout, DefaultReadTimeout),
 		IdleTimeout:       or(px.IdleTimeout, DefaultIdleTimeout),
 		UpstreamTimeout:   or(px.UpstreamTimeout, DefaultUpstreamTimeout),
 		ShutdownTimeout:   or(px.ShutdownTimeout, DefaultShutdownTimeout),
@@ -107,6 +110,7 @@ func (s Settings) restartOnly(t Settings) []string {
 	add(s.Listen != t.Listen, "listen")
 	add(s.AdminListen != t.AdminListen, "admin_listen")
 	add(s.ReadHeaderTimeout != t.ReadHeaderTimeout, "read_header_timeout")
+	add(s.ReadTimeout != t.ReadTimeout, "read_timeout")
 	add(s.IdleTimeout != t.IdleTimeout, "idle_timeout")
 	add(s.MaxHeaderBytes != t.MaxHeaderBytes, "max_header_bytes")
 	add((s.TLSCert == "") != (t.TLSCert == ""), "tls_cert")

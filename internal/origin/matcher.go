@@ -9,6 +9,12 @@ import "strings"
 // for concurrent use.
 type Matcher struct {
 	exact map[string]int // serialized origins, matched byte for byte
+	// few holds the exact origins when there are at most maxFew of them:
+	// comparing a handful of strings, most of which differ in length, is
+	// cheaper than hashing the request's origin.
+	few    [maxFew]string
+	nfew   int  // the number of origins in few
+	useFew bool // few holds every exact origin
 	// byHost indexes the wildcard patterns by host: for a port wildcard the
 	// host itself, for a subdomain pattern the parent domain.
 	byHost map[string][]Pattern
@@ -53,26 +59,53 @@ func NewMatcherFrom(exact map[string]int, wild []Pattern) *Matcher {
 			m.anyPort = true
 		}
 	}
+	if len(m.exact) <= maxFew {
+		m.useFew = true
+		for o := range m.exact {
+			m.few[m.nfew] = o
+			m.nfew++
+		}
+	}
 	return m
 }
+
+// maxFew is the most exact origins a Matcher compares one by one rather
+// than look up in its map.
+const maxFew = 8
 
 // Match reports whether origin, the raw value of an Origin header, is in
 // the set. A malformed origin is in no set.
 func (m *Matcher) Match(origin string) bool {
-	if _, ok := m.exact[origin]; ok {
+	if m.useFew {
+		for _, o := range m.few[:m.nfew] {
+			if o == origin {
+				return true
+			}
+		}
+	} else if _, ok := m.exact[origin]; ok {
 		return true
 	}
 	if len(m.byHost) == 0 {
 		return false
 	}
+	_, ok := m.MatchWildcard(origin)
+	return ok
+}
+
+// MatchWildcard returns the wildcard pattern of the set that origin, the
+// raw value of an Origin header, matches, if any.
+func (m *Matcher) MatchWildcard(origin string) (Pattern, bool) {
+	if len(m.byHost) == 0 {
+		return Pattern{}, false
+	}
 	o, ok := Parse(origin)
 	if !ok {
-		return false
+		return Pattern{}, false
 	}
 	if m.anyPort {
 		for _, p := range m.byHost[o.Host] {
 			if !p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
@@ -88,9 +121,9 @@ func (m *Matcher) Match(origin string) bool {
 		labels++
 		for _, p := range m.byHost[host[i+1:]] {
 			if p.Subdomains && p.Matches(o) {
-				return true
+				return p, true
 			}
 		}
 	}
-	return false
+	return Pattern{}, false
 }

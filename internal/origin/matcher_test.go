@@ -96,3 +96,54 @@ func TestMatcher_allocations(t *testing.T) {
 		}
 	}
 }
+
+// Past a handful of exact origins the Matcher looks them up in its map:
+// every listed origin matches, whatever its length, and one that is not
+// listed does not, on either side of the threshold.
+func TestMatcher_manyExactOrigins(t *testing.T) {
+	for _, n := range []int{1, 8, 9, 40} {
+		var ps []origin.Pattern
+		var in, out []string
+		for i := range n {
+			host := label("a", i*9%240+1) + ".example"
+			if i == n-1 {
+				host = label("a", 240) + ".example" // 262 bytes with the port
+			}
+			o := "https://" + host
+			if i%2 == 1 || i == n-1 {
+				o += ":65000"
+			}
+			p, err := origin.ParsePattern(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps = append(ps, p)
+			in = append(in, o)
+			out = append(out, strings.Replace(o, "a", "b", 1), o+"1", o[:len(o)-1])
+		}
+		m := origin.NewMatcher(ps)
+		for _, o := range in {
+			if !m.Match(o) {
+				t.Errorf("%d origins: Match(%.40q...) = false; want true", n, o)
+			}
+		}
+		for _, o := range out {
+			if m.Match(o) {
+				t.Errorf("%d origins: Match(%.40q...) = true; want false", n, o)
+			}
+		}
+	}
+}
+
+// label returns n bytes of c, in labels of at most 60 bytes.
+func label(c string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i%61 == 60 && i != n-1 {
+			b.WriteByte('.')
+		} else {
+			b.WriteString(c)
+		}
+	}
+	return b.String()
+}

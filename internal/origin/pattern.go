@@ -117,6 +117,9 @@ func parsePattern(s string) (Pattern, error) {
 	case "null":
 		return bad("the null origin is not an origin", "")
 	}
+	if len(s) > MaxLen {
+		return bad(fmt.Sprintf("%d bytes long, and no origin is longer than %d", len(s), MaxLen), "")
+	}
 	if strings.TrimSpace(s) != s {
 		return bad("leading or trailing whitespace", strings.TrimSpace(s))
 	}
@@ -136,8 +139,8 @@ func parsePattern(s string) (Pattern, error) {
 	if !validScheme(scheme) {
 		return bad(fmt.Sprintf("invalid scheme %q", scheme), "")
 	}
-	if scheme == "file" {
-		return bad("file: URLs have an opaque origin, which browsers send as null", "")
+	if OpaqueScheme(scheme) {
+		return bad(fmt.Sprintf("%s: URLs have an opaque origin, which browsers send as null, never as %s://...", scheme, scheme), "")
 	}
 	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
 		what := map[byte]string{'/': "a path", '?': "a query", '#': "a fragment"}[rest[j]]
@@ -293,7 +296,7 @@ var byteClass = func() (t [256]uint8) {
 // ParsePattern then judge.
 func parsePlain(s string) (Pattern, bool) {
 	i := strings.Index(s, "://")
-	if i < 0 || len(s) > MaxLen || !validScheme(s[:i]) || s[:i] == "file" {
+	if i < 0 || len(s) > MaxLen || !validScheme(s[:i]) || OpaqueScheme(s[:i]) {
 		return Pattern{}, false
 	}
 	scheme, rest := s[:i], s[i+3:]
@@ -346,4 +349,34 @@ func parsePlain(s string) (Pattern, bool) {
 		p.Port = port
 	}
 	return p, true
+}
+
+// OpaqueScheme reports whether URLs of the scheme have an opaque origin in
+// every browser, which they serialize as "null": the URL standard gives a
+// tuple origin only to http, https, ws, wss and ftp, and takes blob's from
+// the URL inside it (https://url.spec.whatwg.org/#concept-url-origin);
+// browsers give tuple origins to their extension schemes and to schemes an
+// app's WebView registers, but never to these.
+func OpaqueScheme(scheme string) bool {
+	switch scheme {
+	case "file", "javascript", "data", "about", "blob", "filesystem", "mailto", "tel", "sms", "urn", "view-source":
+		return true
+	}
+	return false
+}
+
+// TupleScheme reports whether browsers are known to send origins of the
+// scheme as scheme://host[:port]: the URL standard's tuple schemes, the
+// extension schemes of Chromium, Firefox and Safari, Chromium's isolated
+// web apps, and the schemes that the Capacitor, Ionic and Tauri WebViews
+// register. Other schemes have an opaque origin under the URL standard;
+// only a browser or WebView that registers them sends them as written.
+func TupleScheme(scheme string) bool {
+	switch scheme {
+	case "http", "https", "ws", "wss", "ftp",
+		"chrome-extension", "moz-extension", "safari-web-extension", "isolated-app",
+		"capacitor", "ionic", "tauri":
+		return true
+	}
+	return false
 }

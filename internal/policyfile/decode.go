@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +22,7 @@ var (
 		"name", "match", "allow_origins", "allow_credentials", "allow_methods",
 		"allow_headers", "expose_headers", "max_age", "allow_private_network", "preflight_status",
 		"dangerously_allow_public_suffix_patterns", "dangerously_allow_insecure_origins_with_credentials",
-		"upstream", "keep_upstream_cors",
+		"upstream", "keep_upstream_cors", "protect_writes", "websocket_allow_no_origin",
 	}
 	matchKeys = []string{"hosts", "paths"}
 )
@@ -105,27 +104,6 @@ func (d *decoder) decodeFile(src []byte) []*rawPolicy {
 		return nil
 	}
 	return d.top(doc.Content[0])
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// syntaxError reports an error of the YAML parser. The parser gives a line
-// (not always the exact one) but no column; when it gives no line, the
-// problem is on the first line or is a byte YAML does not allow, which
-// this finds itself.
-func (d *decoder) syntaxError(src []byte, err error) {
-	msg := err.Error()
-	pos := Pos{File: d.file, Line: 1}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		pos.Line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-		if line, col, ok := badChar(src); ok {
-			pos.Line, pos.Column = line, col
-		}
-	}
-	d.errorAt(pos, "", "yaml: %s", msg)
 }
 
 // badChar finds the first byte sequence that is not valid UTF-8 or a
@@ -252,6 +230,10 @@ func (d *decoder) policy(n *yaml.Node, path string) *rawPolicy {
 			rp.upstream = d.upstream(v, p)
 		case "keep_upstream_cors":
 			rp.keepCORS = d.boolean(v, p)
+		case "protect_writes":
+			rp.cfg.ProtectWrites = d.boolean(v, p)
+		case "websocket_allow_no_origin":
+			rp.cfg.WebSocketAllowNoOrigin = d.boolean(v, p)
 		}
 		f.bad = d.nerrs > errs
 	})

@@ -27,11 +27,14 @@
 //	    dangerously_allow_insecure_origins_with_credentials: false
 //	    upstream: http://127.0.0.1:9000   # crossgate proxy: this policy's upstream
 //	    keep_upstream_cors: false         # crossgate proxy: keep the upstream's Access-Control-* headers
+//	    protect_writes: false             # 403 for unsafe methods from origins not allowed (cross-origin writes)
+//	    websocket_allow_no_origin: false  # crossgate proxy: WebSocket handshakes without Origin (non-browser clients) may connect
 //	proxy:                        # optional: how crossgate proxy serves the file
 //	  listen: 127.0.0.1:8080      # host:port
 //	  upstream: echo              # the default upstream: "echo" (built in) or an http(s) URL
 //	  admin_listen: 127.0.0.1:9090  # /metrics, /healthz, /readyz; "off" for none
 //	  read_header_timeout: 10s
+//	  read_timeout: 60s           # to read a whole request, its body included
 //	  idle_timeout: 2m
 //	  upstream_timeout: 30s       # to connect to the upstream and get its response header
 //	  shutdown_timeout: 30s       # to drain the requests in flight

@@ -40,8 +40,8 @@ func FuzzParse(f *testing.F) {
 			diags = perr.Diagnostics
 		}
 		for _, d := range diags {
-			if d.Pos.File != "f.yaml" || d.Pos.Line < 1 || d.Pos.Column < 0 {
-				t.Errorf("diagnostic %q has position %+v; want a file and a line", d, d.Pos)
+			if d.Pos.File != "f.yaml" || d.Pos.Line < 1 || d.Pos.Column < 1 {
+				t.Errorf("diagnostic %q has position %+v; want a file, a line and a column", d, d.Pos)
 			}
 			if d.Message == "" {
 				t.Errorf("diagnostic at %s has no message", d.Pos)

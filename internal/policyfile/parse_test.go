@@ -2,6 +2,7 @@ package policyfile_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -203,19 +204,19 @@ var parseCases = []parseCase{
 	}, {
 		desc: "syntax error",
 		src:  "policies: [\n",
-		want: []string{`p.yaml:1: yaml: did not find expected node content`},
+		want: []string{`p.yaml:1:11: policies: yaml: did not find expected node content`},
 	}, {
 		desc: "unquoted star is an alias",
 		src:  "policies:\n  - name: a\n    allow_origins: [*]\n",
-		want: []string{`p.yaml:3: yaml: did not find expected alphabetic or numeric character`},
+		want: []string{`p.yaml:3:22: policies[0].allow_origins: yaml: did not find expected alphabetic or numeric character`},
 	}, {
 		desc: "control character",
 		src:  "policies:\n  - name: a\x01\n",
-		want: []string{`p.yaml:2:12: yaml: control characters are not allowed`},
+		want: []string{`p.yaml:2:12: policies[0].name: yaml: control characters are not allowed`},
 	}, {
 		desc: "invalid UTF-8",
 		src:  "policies:\n  - name: \xff\n",
-		want: []string{`p.yaml:2:11: yaml: invalid leading UTF-8 octet`},
+		want: []string{`p.yaml:2:11: policies[0].name: yaml: invalid leading UTF-8 octet`},
 	}, {
 		desc: "aliases and merge keys",
 		src: lines(
@@ -484,5 +485,47 @@ func TestLoad_missingFile(t *testing.T) {
 	var perr *policyfile.Error
 	if err == nil || errors.As(err, &perr) {
 		t.Errorf("got %v; want a read error that is not a *policyfile.Error", err)
+	}
+}
+
+// An invalid file prints at most MaxPrinted diagnostics, then counts the
+// rest; every diagnostic stays in Diagnostics. A huge value is quoted cut.
+func TestError_capsWhatItPrints(t *testing.T) {
+	const n = 250
+	var src strings.Builder
+	src.WriteString("policies:\n  - name: big\n    max_age: 3h\n    allow_origins:\n")
+	for i := range n {
+		fmt.Fprintf(&src, "      - https://%03d.example.com/\n", i)
+	}
+	huge := "https://" + strings.Repeat("a", 10000) + ".example.com/"
+	fmt.Fprintf(&src, "      - %s\n", huge)
+	_, err := policyfile.Parse("big.yaml", []byte(src.String()))
+	var perr *policyfile.Error
+	if !errors.As(err, &perr) {
+		t.Fatalf("got %v; want a *policyfile.Error", err)
+	}
+	if got := len(perr.Diagnostics); got != n+2 {
+		t.Fatalf("got %d diagnostics; want %d", got, n+2)
+	}
+	lines := strings.Split(perr.Error(), "\n")
+	if len(lines) != policyfile.MaxPrinted+1 {
+		t.Fatalf("Error has %d lines; want %d", len(lines), policyfile.MaxPrinted+1)
+	}
+	for i, d := range perr.Diagnostics[:policyfile.MaxPrinted] {
+		if lines[i] != d.String() {
+			t.Fatalf("line %d: got %q; want %q", i, lines[i], d.String())
+		}
+	}
+	// The max_age warning comes first in the file; the rest are errors.
+	if want := fmt.Sprintf("... and %d more (%d errors, 0 warnings)", n+2-policyfile.MaxPrinted, n+2-policyfile.MaxPrinted); lines[policyfile.MaxPrinted] != want {
+		t.Errorf("last line: got %q; want %q", lines[policyfile.MaxPrinted], want)
+	}
+	long := perr.Diagnostics[n+1].String()
+	if len(long) > 1000 || !strings.Contains(long, fmt.Sprintf("... (%d bytes)", len(huge))) {
+		t.Errorf("the diagnostic of a 10 KB origin: got %d bytes: %.300s", len(long), long)
+	}
+	// Up to MaxPrinted, everything is printed and nothing is counted.
+	if got := policyfile.FormatDiagnostics(perr.Diagnostics[:policyfile.MaxPrinted]); strings.Contains(got, "\n... and") {
+		t.Errorf("FormatDiagnostics of %d: got a count: %.200s", policyfile.MaxPrinted, got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,13 +103,57 @@ type Error struct {
 	Diagnostics []Diagnostic
 }
 
-// Error returns one diagnostic per line.
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Diagnostics))
-	for i, d := range e.Diagnostics {
-		lines[i] = d.String()
+// Error returns the diagnostics as [FormatDiagnostics] does: one per line,
+// at most [MaxPrinted] of them.
+func (e *Error) Error() string { return FormatDiagnostics(e.Diagnostics) }
+
+// MaxPrinted is the number of diagnostics that [FormatDiagnostics] and
+// [Error.Error] print; the rest are counted. A file of 80,000 bad origins
+// is then a hundred lines, not 80,000 of log or terminal.
+const MaxPrinted = 100
+
+// FormatDiagnostics returns the first MaxPrinted diagnostics, one per line,
+// and then, if there are more, a last line "... and N more (M errors, W
+// warnings)". Lint, the proxy and the gateway's reload log all print
+// diagnostics through it (or through Error), so that they agree.
+func FormatDiagnostics(diags []Diagnostic) string {
+	var b strings.Builder
+	for i, d := range diags {
+		if i == MaxPrinted {
+			nerrs := 0
+			for _, d := range diags[i:] {
+				if !d.Warning {
+					nerrs++
+				}
+			}
+			fmt.Fprintf(&b, "\n... and %d more (%s, %s)", len(diags)-i, plural(nerrs, "error"), plural(len(diags)-i-nerrs, "warning"))
+			return b.String()
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(d.String())
 	}
-	return strings.Join(lines, "\n")
+	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// maxQuoted is the number of bytes of a value that a diagnostic quotes: a
+// value longer than any real one is cut, and its length given.
+const maxQuoted = 256
+
+// quote returns v quoted, cut to maxQuoted bytes.
+func quote(v string) string {
+	if len(v) <= maxQuoted {
+		return strconv.Quote(v)
+	}
+	return strconv.Quote(v[:maxQuoted]) + fmt.Sprintf("... (%d bytes)", len(v))
 }
 
 // Unwrap returns the cors validation errors behind the diagnostics, so that
@@ -125,11 +168,11 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-// Load reads and parses the policy file at name. An error reading the file
-// is returned as is (an *fs.PathError); a file that is not a valid policy
-// file gives an *Error.
+// Load reads (with [ReadFile], so at most [MaxFileSize]) and parses the
+// policy file at name. An error reading the file is returned as is (an
+// *fs.PathError); a file that is not a valid policy file gives an *Error.
 func Load(name string) (*File, error) {
-	src, err := os.ReadFile(name)
+	src, err := ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +246,9 @@ var fieldKeys = map[string]string{
 	"MaxAge":              "max_age",
 	"AllowPrivateNetwork": "allow_private_network",
 	"PreflightStatus":     "preflight_status",
+	"ProtectWrites":       "protect_writes",
+
+	"WebSocketAllowNoOrigin": "websocket_allow_no_origin",
 
 	"DangerouslyAllowPublicSuffixPatterns":           "dangerously_allow_public_suffix_patterns",
 	"DangerouslyAllowInsecureOriginsWithCredentials": "dangerously_allow_insecure_origins_with_credentials",
@@ -249,7 +295,7 @@ func (d *decoder) corsDiag(rp *rawPolicy, e *corserr.Error, warning bool) {
 	if f != nil && e.Index < 0 && f.val.Kind == yaml.ScalarNode {
 		value = f.val.Value // as written ("90m", not "1h30m0s")
 	}
-	msg := fmt.Sprintf("cors: %s value %q", e.Reason, value)
+	msg := fmt.Sprintf("cors: %s value %s", e.Reason, quote(value))
 	switch {
 	case value != "" || e.Index >= 0:
 	case f == nil:

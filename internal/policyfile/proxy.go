@@ -27,6 +27,7 @@ type Proxy struct {
 	AdminListen string // host:port of /metrics, /healthz and /readyz; "off" for none
 
 	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration // to read a whole request, its body included
 	IdleTimeout       time.Duration
 	UpstreamTimeout   time.Duration // to connect and get the response headers
 	ShutdownTimeout   time.Duration // to drain requests in flight
@@ -36,6 +37,8 @@ type Proxy struct {
 	// TLSCert and TLSKey are the certificate and key files, both or
 	// neither, resolved against the policy file's directory.
 	TLSCert, TLSKey string
+	// TLSCertPos and TLSKeyPos are where their values are written.
+	TLSCertPos, TLSKeyPos Pos
 
 	LogFormat string // "json" or "text"
 	AccessLog *bool  // nil when not set
@@ -47,7 +50,7 @@ type Proxy struct {
 // The keys of the proxy section, in the order of the documentation.
 var proxyKeys = []string{
 	"listen", "upstream", "admin_listen",
-	"read_header_timeout", "idle_timeout", "upstream_timeout", "shutdown_timeout",
+	"read_header_timeout", "read_timeout", "idle_timeout", "upstream_timeout", "shutdown_timeout",
 	"max_header_bytes", "tls_cert", "tls_key", "log_format", "access_log",
 }
 
@@ -67,6 +70,8 @@ func (d *decoder) proxy(n *yaml.Node, path string) {
 			px.Upstream = d.upstream(v, p)
 		case "read_header_timeout":
 			px.ReadHeaderTimeout = d.timeout(v, p)
+		case "read_timeout":
+			px.ReadTimeout = d.timeout(v, p)
 		case "idle_timeout":
 			px.IdleTimeout = d.timeout(v, p)
 		case "upstream_timeout":
@@ -81,10 +86,10 @@ func (d *decoder) proxy(n *yaml.Node, path string) {
 			}
 		case "tls_cert":
 			certNode = v
-			px.TLSCert = d.fileName(v, p)
+			px.TLSCert, px.TLSCertPos = d.fileName(v, p), d.pos(v)
 		case "tls_key":
 			keyNode = v
-			px.TLSKey = d.fileName(v, p)
+			px.TLSKey, px.TLSKeyPos = d.fileName(v, p), d.pos(v)
 		case "log_format":
 			if s, ok := d.str(v, p); ok {
 				if s != "json" && s != "text" {

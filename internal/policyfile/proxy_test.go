@@ -30,6 +30,7 @@ var proxyParseCases = []parseCase{
 			"  upstream: echo",
 			"  admin_listen: off",
 			"  read_header_timeout: 5s",
+			"  read_timeout: 45s",
 			"  idle_timeout: 2m",
 			"  upstream_timeout: 30s",
 			"  shutdown_timeout: 10s",
@@ -94,11 +95,13 @@ func TestParse_proxy(t *testing.T) {
 	px := f.Proxy
 	want := policyfile.Proxy{
 		Listen: "127.0.0.1:8080", Upstream: "echo", AdminListen: "off",
-		ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 2 * time.Minute,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 45 * time.Second, IdleTimeout: 2 * time.Minute,
 		UpstreamTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		MaxHeaderBytes: 65536,
 		TLSCert:        filepath.Join("conf", "cert.pem"), TLSKey: "/etc/key.pem",
-		LogFormat: "text",
+		TLSCertPos: policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 16, Column: 13},
+		TLSKeyPos:  policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 17, Column: 12},
+		LogFormat:  "text",
 	}
 	if px.AccessLog == nil || *px.AccessLog {
 		t.Errorf("got AccessLog %v; want false", px.AccessLog)

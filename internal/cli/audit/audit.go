@@ -40,6 +40,10 @@ type Options struct {
 	Timeout     time.Duration
 	Header      http.Header
 	Credentials http.Header
+	// Exposure grades "*" and Private Network Access (--exposure).
+	Exposure audit.Exposure
+	// Thorough sends every probe (--thorough) instead of adapting.
+	Thorough bool
 	// Transport, when not nil, sends the requests (for tests).
 	Transport http.RoundTripper
 	// Progress shows a progress line on IO.ErrOut; set when it is a
@@ -51,11 +55,11 @@ type Options struct {
 // of [Run] once the command line is parsed and checked (for tests).
 func NewCmdAudit(ios cmdutil.IO, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: ios}
-	var format, failOn, rate, creds string
+	var format, failOn, rate, creds, exposure string
 	var headers []string
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
-		Use:                   "audit [URL...] [--targets FILE|-] [--policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
+		Use:                   "audit [URL...] [--targets FILE|-] [--policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--thorough] [--exposure public|internal|auto] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
 		Short:                 "Probe URLs for CORS misconfigurations",
 		Long: `Probe URLs for the CORS misconfigurations an attacker's page can use:
 reflected, null, prefix, suffix, substring, unescaped-dot and special-character
@@ -63,7 +67,12 @@ origins, third-party hosts, any subdomain, http:// trusted by https://, any
 port, CR/LF injection, "*" with and without credentials, malformed values,
 missing Vary: Origin, preflights that reflect any method or header or that are
 redirected, need authentication or fail, and error responses without CORS.
-Every origin is tried on a simple request and on a preflight. Severities are
+The audit adapts: a first round (the target's own origin, an arbitrary one,
+null, no Origin, one or two origins of each bypass family) shows the server's
+origin logic, and only the families whose answers could hide a finding are
+tried in full, on the preflight too where the preflight decides otherwise
+(about 25 requests per URL). --thorough sends every probe of every family on
+a simple request and on a preflight (about 110 per URL). Severities are
 graded by what a page on the probe origin can read, per the browser model:
 high for a read with the user's cookies, medium without, lower for the rest.
 
@@ -86,6 +95,10 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 			if err := opts.check(args, format, failOn, rate, creds, headers); err != nil {
 				return err
 			}
+			var err error
+			if opts.Exposure, err = audit.ParseExposure(exposure); err != nil {
+				return cmdutil.Usagef("invalid --exposure %q: want public, internal or auto", exposure)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -98,7 +111,9 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 	fl.StringVar(&format, "format", "text", "output format: text, json or sarif")
 	fl.StringVar(&failOn, "fail-on", "low", "exit 3 when a finding is at or above this severity: info, low, medium or high")
 	fl.IntVar(&opts.Concurrency, "concurrency", 4, "how many URLs are audited at once")
-	fl.StringVar(&rate, "rate", "10/s", "most requests per second to one host, as N/s or N; 0 for no limit")
+	fl.StringVar(&rate, "rate", strconv.Itoa(audit.DefaultRate)+"/s", "most requests per second to one host, spaced evenly, as N/s or N; 0 for no limit")
+	fl.StringVar(&exposure, "exposure", "auto", "who can reach the targets, for grading \"*\" and Private Network Access: public, internal, or auto (judged from the address)")
+	fl.BoolVar(&opts.Thorough, "thorough", false, "send every probe of every family on a simple request and a preflight, instead of adapting to the answers")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "timeout of each request")
 	fl.StringArrayVarP(&headers, "header", "H", nil, "a header sent on every request, as 'Name: value' (repeatable)")
 	fl.StringVar(&creds, "credentials-header", "", "a credentials header sent on simple requests only, as 'Cookie: ...' or 'Authorization: ...'")
@@ -197,6 +212,7 @@ func Run(ctx context.Context, opts *Options) error {
 	aopts := audit.Options{
 		Transport: opts.Transport, Concurrency: opts.Concurrency, RatePerHost: opts.Rate,
 		Timeout: opts.Timeout, Header: opts.Header, CredentialsHeader: opts.Credentials,
+		Thorough: opts.Thorough, Exposure: opts.Exposure,
 	}
 	if opts.PolicyFile != "" {
 		f, err := policyfile.Load(opts.PolicyFile)

@@ -28,12 +28,12 @@ func TestNewCmdAudit(t *testing.T) {
 	t.Parallel()
 	o, err := execute(t, []string{"https://a.example/x", "--format", "sarif", "--fail-on", "high", "--rate", "2.5/s",
 		"--concurrency", "9", "--timeout", "3s", "-H", "X-A: 1", "-H", "x-a:2", "--credentials-header", "Cookie: s=1",
-		"--policy", "p.yaml", "--targets", "-"})
+		"--policy", "p.yaml", "--targets", "-", "--thorough", "--exposure", "public"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Format != report.SARIF || o.FailOn != iaudit.High || o.Rate != 2.5 || o.Concurrency != 9 || o.Timeout != 3*time.Second ||
-		o.PolicyFile != "p.yaml" || o.TargetsFile != "-" || len(o.URLs) != 1 || o.Progress {
+		o.PolicyFile != "p.yaml" || o.TargetsFile != "-" || len(o.URLs) != 1 || o.Progress || !o.Thorough || o.Exposure != iaudit.ExposurePublic {
 		t.Errorf("got options %+v", o)
 	}
 	if got := o.Header.Values("X-A"); len(got) != 2 || got[1] != "2" {
@@ -43,7 +43,7 @@ func TestNewCmdAudit(t *testing.T) {
 		t.Errorf("got credentials %q", got)
 	}
 	o, err = execute(t, []string{"https://a.example/"})
-	if err != nil || o.Format != report.Text || o.FailOn != iaudit.Low || o.Rate != 10 || o.Concurrency != 4 {
+	if err != nil || o.Format != report.Text || o.FailOn != iaudit.Low || o.Rate != iaudit.DefaultRate || o.Concurrency != 4 || o.Thorough {
 		t.Errorf("defaults: %+v, %v", o, err)
 	}
 }
@@ -58,6 +58,7 @@ func TestNewCmdAuditUsage(t *testing.T) {
 		{"no target", nil, "no URL to audit"},
 		{"bad format", []string{"--format", "xml", "https://a.example"}, "invalid --format"},
 		{"bad fail-on", []string{"--fail-on", "critical", "https://a.example"}, "invalid --fail-on"},
+		{"bad exposure", []string{"--exposure", "intranet", "https://a.example"}, "invalid --exposure"},
 		{"bad rate", []string{"--rate", "fast", "https://a.example"}, "invalid --rate"},
 		{"zero concurrency", []string{"--concurrency", "0", "https://a.example"}, "invalid --concurrency"},
 		{"bad header", []string{"-H", "no colon", "https://a.example"}, "invalid -H"},

@@ -3,6 +3,7 @@ package check_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -146,6 +147,14 @@ func api() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		w.Header().Add("Set-Cookie", "sid=1; HttpOnly")
+		w.Header().Add("Set-Cookie", "pref=dark; SameSite=None")
+		w.Header().Add("Set-Cookie", "__Host-csrf=2; Secure; Path=/; SameSite=None")
+		w.Header().Add("Set-Cookie", "theme=1; Secure; SameSite=None; Partitioned")
+	})
 	mux.HandleFunc("/wildcard", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Access-Control-Allow-Headers", "*")
@@ -251,5 +260,56 @@ func TestRun_color(t *testing.T) {
 		if got := strings.Contains(out.String(), "\x1b["); got != color {
 			t.Errorf("color %t: got escape sequences %t", color, got)
 		}
+	}
+}
+
+// --compare: a gateway in front that adds Access-Control-Allow-Origin
+// while the app sends its own, and strips Vary: the headers side by side
+// name the layer's doing, and each URL gets its verdict.
+func TestRun_compare(t *testing.T) {
+	t.Parallel()
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Set("Vary", "Origin")
+	})
+	direct := httptest.NewServer(app)
+	defer direct.Close()
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Add("Access-Control-Allow-Origin", "https://app.example")
+		w.Header().Set("X-Gateway", "1")
+	}))
+	defer gateway.Close()
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), []string{"check", gateway.URL + "/x", "--origin", "https://app.example", "--compare", direct.URL + "/x"},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("got exit %d; want 1 (the first is blocked)\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"request  Access-Control-Allow-Origin  https://app.example | https://app.example  https://app.example  repeated at the first URL",
+		"request  Vary                         (none)                                     Origin               only at the second URL: stripped",
+		"first:  blocked: MultipleAllowOriginValues", "second: allowed", "different verdicts",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	stdout.Reset()
+	cli.Main(context.Background(), []string{"check", gateway.URL + "/x", "--origin", "https://app.example", "--compare", direct.URL + "/x", "--json"},
+		strings.NewReader(""), &stdout, &stderr)
+	var got struct {
+		First, Second struct {
+			Allowed bool `json:"allowed"`
+		}
+		Headers []struct{ Name, Change string }
+		Agree   bool `json:"agree"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.First.Allowed || !got.Second.Allowed || got.Agree || len(got.Headers) != 2 || got.Headers[0].Change != "duplicated" || got.Headers[1].Change != "stripped" {
+		t.Errorf("got %+v", got)
 	}
 }

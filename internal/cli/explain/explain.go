@@ -132,9 +132,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if !errors.As(err, &perr) {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
-		for _, d := range perr.Diagnostics {
-			fmt.Fprintln(opts.IO.ErrOut, d)
-		}
+		fmt.Fprintln(opts.IO.ErrOut, perr) // at most policyfile.MaxPrinted diagnostics
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: invalid policy file", opts.Config)}
 	}
 	res, err := explain(ctx, f, opts)
@@ -177,5 +175,6 @@ func explain(ctx context.Context, f *policyfile.File, opts *Options) (*result, e
 	}
 	res.Decision = d
 	res.Allowed = d.Allowed
+	res.WriteRefused, res.Write = writeVerdict(p, r, d) // write.go
 	return res, nil
 }

@@ -288,7 +288,6 @@ func TestRun(t *testing.T) {
 				"Access-Control-Allow-Credentials": "true",
 				"Access-Control-Allow-Methods":     "GET,POST,PUT,DELETE",
 				"Access-Control-Allow-Headers":     "authorization,content-type",
-				"Vary":                             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
 			},
 		}, {
 			desc:     "no policy for a CORS request",

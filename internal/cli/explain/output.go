@@ -23,6 +23,10 @@ type result struct {
 	// decision's, or true for a request that is not a CORS request.
 	Allowed bool
 	Notes   []string
+	// WriteRefused reports whether protect_writes refuses the request
+	// before the handler; Write says what happens to a write, or is "".
+	WriteRefused bool
+	Write        string
 }
 
 // jsonResult is the --json output: one object.
@@ -37,6 +41,9 @@ type jsonResult struct {
 	ReasonCode string            `json:"reason_code"`
 	Request    jsonRequest       `json:"request"`
 	Notes      []string          `json:"notes,omitempty"`
+	// WriteRefused: protect_writes answers 403 before the handler runs.
+	WriteRefused bool   `json:"write_refused,omitempty"`
+	Write        string `json:"write,omitempty"`
 }
 
 type jsonRequest struct {
@@ -50,7 +57,7 @@ func (res *result) writeJSON(w io.Writer) error {
 		Preflight:  res.Decision.Kind == cors.KindPreflight,
 		Kind:       res.Decision.Kind.String(),
 		Allowed:    res.Allowed,
-		Status:     res.Decision.Status,
+		Status:     res.status(),
 		Headers:    joined(res.Decision.Header),
 		Reason:     res.Decision.Explain(),
 		ReasonCode: res.Decision.Reason.String(),
@@ -59,7 +66,9 @@ func (res *result) writeJSON(w io.Writer) error {
 			URL:     res.Request.URL.String(),
 			Headers: joined(res.Request.Header),
 		},
-		Notes: res.Notes,
+		Notes:        res.Notes,
+		WriteRefused: res.WriteRefused,
+		Write:        res.Write,
 	}
 	if res.Policy != nil {
 		out.Policy = res.Policy.Name
@@ -118,6 +127,8 @@ func (res *result) writeText(w io.Writer) error {
 		line("allowed", "no")
 	}
 	switch {
+	case res.WriteRefused:
+		line("status", "403 Forbidden (from the middleware: protect_writes refuses the write; the handler never runs)")
 	case d.Kind == cors.KindPreflight && d.Status != 0:
 		line("status", strconv.Itoa(d.Status)+" "+http.StatusText(d.Status)+" (from the middleware: the handler never sees a preflight)")
 	case d.Kind == cors.KindPreflight:
@@ -127,9 +138,21 @@ func (res *result) writeText(w io.Writer) error {
 	}
 	headers("headers", d.Header)
 	line("reason", d.Explain())
+	if res.Write != "" {
+		line("write", res.Write)
+	}
 	for _, n := range res.Notes {
 		line("note", n)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// status is the status the middleware answers with: a preflight's, 403 for
+// a write protect_writes refuses, or 0 when the handler answers.
+func (res *result) status() int {
+	if res.WriteRefused {
+		return http.StatusForbidden
+	}
+	return res.Decision.Status
 }

@@ -3,12 +3,13 @@
 package lint
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
@@ -39,7 +40,9 @@ func NewCmdLint(ios cmdutil.IO, runF func(context.Context, *Options) error) *cob
 FILE:LINE:COLUMN: key.path: message. Warnings (problems that do not stop the
 policies from working as written) are marked "warning:".
 
-FILE "-" reads the policy file from standard input.
+FILE "-" reads the policy file from standard input. The files that proxy reads
+at start, proxy.tls_cert and proxy.tls_key, are checked too: they must exist
+and load as a pair.
 
 With --target FORMAT, lint also lists what crossgate export --format FORMAT
 could not express exactly, each naming the policy, the field and the
@@ -84,6 +87,14 @@ func Run(_ context.Context, opts *Options) error {
 	switch {
 	case err == nil:
 		diags = f.Warnings
+		// What the gateway would read at start: its TLS files.
+		if extra := f.CheckFiles(); len(extra) > 0 {
+			diags = append(slices.Clone(diags), extra...)
+			slices.SortStableFunc(diags, func(a, b policyfile.Diagnostic) int {
+				return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+			})
+			f = nil
+		}
 	case errors.As(err, &perr):
 		diags = perr.Diagnostics
 	default:
@@ -96,7 +107,7 @@ func Run(_ context.Context, opts *Options) error {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
 		ndiffs = len(td)
-		diags = append(diags, td...)
+		diags = slices.Concat(diags, td)
 	}
 	if opts.JSON {
 		err = writeJSON(opts.IO.Out, diags)
@@ -140,16 +151,19 @@ func targetDiagnostics(f *policyfile.File, target string) ([]policyfile.Diagnost
 
 func read(opts *Options) (name string, src []byte, err error) {
 	if opts.File == "-" {
-		src, err = io.ReadAll(opts.IO.In)
+		src, err = policyfile.Read("<stdin>", opts.IO.In)
 		if err != nil {
 			return "", nil, fmt.Errorf("reading standard input: %w", err)
 		}
 		return "<stdin>", src, nil
 	}
-	src, err = os.ReadFile(opts.File)
+	src, err = policyfile.ReadFile(opts.File)
 	return opts.File, src, err
 }
 
+// writeText prints the diagnostics as policyfile.FormatDiagnostics does
+// (the first policyfile.MaxPrinted, then a count of the rest), and a
+// summary that counts them all.
 func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.Diagnostic) error {
 	nerrs, nwarns := 0, 0
 	for _, d := range diags {
@@ -158,7 +172,9 @@ func writeText(w io.Writer, name string, f *policyfile.File, diags []policyfile.
 		} else {
 			nerrs++
 		}
-		if _, err := fmt.Fprintln(w, d); err != nil {
+	}
+	if len(diags) > 0 {
+		if _, err := fmt.Fprintln(w, policyfile.FormatDiagnostics(diags)); err != nil {
 			return err
 		}
 	}

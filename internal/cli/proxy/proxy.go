@@ -126,11 +126,10 @@ func startError(opts *Options, err error) error {
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &perr):
-		for _, d := range perr.Diagnostics {
-			fmt.Fprintln(opts.IO.ErrOut, d)
-		}
+		fmt.Fprintln(opts.IO.ErrOut, perr) // at most policyfile.MaxPrinted diagnostics
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("invalid policy file %q", opts.Config)}
-	case errors.As(err, &pathErr):
+	case errors.As(err, &pathErr) && pathErr.Path == opts.Config:
+		// The policy file itself; TLS files are named by the error.
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading the policy file: %w", err)}
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.Config, err)}

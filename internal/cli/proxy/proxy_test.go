@@ -198,3 +198,22 @@ func TestProxy_signals(t *testing.T) {
 		t.Errorf("the proxy exited with %v; want exit status 0", err)
 	}
 }
+
+// Missing TLS files are named as such, not as a problem reading the
+// policy file (issue 8, defect 8).
+func TestRun_missingTLSFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tls.yaml")
+	os.WriteFile(path, []byte("policies:\n  - name: a\n    allow_origins: [\"*\"]\nproxy:\n  upstream: echo\n  admin_listen: \"off\"\n  tls_cert: nope.pem\n  tls_key: nope.key\n"), 0o644)
+	err := proxy.Run(context.Background(), &proxy.Options{Config: path, IO: cmdutil.IO{Out: io.Discard, ErrOut: io.Discard}})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage {
+		t.Fatalf("got %v; want exit code %d", err, cmdutil.ExitUsage)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "reading the policy file") || !strings.Contains(msg, "proxy.tls_cert, proxy.tls_key: loading TLS certificate") ||
+		!strings.Contains(msg, filepath.Join(dir, "nope.pem")) {
+		t.Errorf("got error %q; want one about the TLS files", msg)
+	}
+}

@@ -67,6 +67,18 @@ func Battery(pl *export.Plan) []Case {
 			add(Case{Name: name("attack " + a), Host: host, Target: base, Origin: a})
 		}
 		add(Case{Name: name("no Origin"), Host: host, Target: base})
+		// Writes, which protect_writes refuses when cross-origin from an
+		// origin the policy does not allow (Sec-Fetch-Site, else Origin
+		// against Host, as net/http.CrossOriginProtection decides).
+		sfs := func(v string) http.Header { return http.Header{"Sec-Fetch-Site": {v}} }
+		add(Case{Name: name("cross-site write"), Method: "POST", Host: host, Target: base, Origin: "https://evil.test", Header: sfs("cross-site")})
+		add(Case{Name: name("cross-site write, no Sec-Fetch-Site"), Method: "PUT", Host: host, Target: base, Origin: "https://evil.test"})
+		add(Case{Name: name("same-site write"), Method: "DELETE", Host: host, Target: base, Origin: "https://evil." + hostOnly(host), Header: sfs("same-site")})
+		add(Case{Name: name("write from an allowed origin"), Method: "POST", Host: host, Target: base, Origin: good, Header: sfs("cross-site")})
+		add(Case{Name: name("same-origin write"), Method: "POST", Host: host, Target: base, Origin: "http://" + host, Header: sfs("same-origin")})
+		add(Case{Name: name("write from the host's own origin, no Sec-Fetch-Site"), Method: "POST", Host: host, Target: base, Origin: "http://" + host})
+		add(Case{Name: name("write without Origin or Sec-Fetch-Site"), Method: "POST", Host: host, Target: base})
+		add(Case{Name: name("write with Sec-Fetch-Site: none"), Method: "POST", Host: host, Target: base, Origin: "https://evil.test", Header: sfs("none")})
 		add(Case{Name: name("upstream 500"), Host: host, Target: base + "/status/500", Origin: good})
 		add(Case{Name: name("percent-encoded path"), Host: host, Target: base + "/a%2Bb%20c%7E%41?q=1%2B2", Origin: good})
 		add(Case{Name: name("upstream 404, no Origin"), Host: host, Target: base + "/status/404"})
@@ -107,6 +119,9 @@ func Battery(pl *export.Plan) []Case {
 		}
 		method, headers := allowedRequest(p)
 		add(Case{Name: name("allowed preflight"), Method: "OPTIONS", Host: host, Target: base, Origin: good, Preflight: script(method, headers...)})
+		if p.AnyMethod {
+			add(Case{Name: name("preflight for a made-up method"), Method: "OPTIONS", Host: host, Target: base, Origin: good, Preflight: script("CROSSGATE")})
+		}
 		if !p.AnyMethod {
 			add(Case{Name: name("preflight for a method not allowed"), Method: "OPTIONS", Host: host, Target: base, Origin: good, Preflight: script("PROPFIND")})
 		}

@@ -1,0 +1,379 @@
+package check
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/audits"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/crossgate/crossgate/fetch"
+)
+
+// browserNames are the programs --browser looks for on PATH.
+var browserNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
+
+// errNoBrowser says how to get one.
+var errNoBrowser = errors.New("--browser: no Chromium found on PATH (looked for " + strings.Join(browserNames, ", ") +
+	"): install it (Debian, Ubuntu: apt-get install chromium) or give its path with --browser-path")
+
+// findBrowser returns the Chromium to run.
+func findBrowser(path string) (string, error) {
+	if path != "" {
+		if _, err := exec.LookPath(path); err != nil {
+			return "", fmt.Errorf("--browser-path %s: %w", path, err)
+		}
+		return path, nil
+	}
+	for _, name := range browserNames {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errNoBrowser
+}
+
+// Observed is what the real Chromium did with the request.
+type Observed struct {
+	// Allowed reports whether the script got the response.
+	Allowed bool `json:"allowed"`
+	// Status and Type are what the script saw of it.
+	Status int    `json:"status,omitempty"`
+	Type   string `json:"type,omitempty"`
+	// Exception is what the script caught, as it printed it.
+	Exception string `json:"exception,omitempty"`
+	// ConsoleMessage is Chromium's CORS console error; NetworkError the
+	// net:: code of a "Failed to load resource" entry.
+	ConsoleMessage string `json:"console_message,omitempty"`
+	NetworkError   string `json:"network_error,omitempty"`
+	// Issue is the DevTools CorsIssue's error id and FailedParameter its
+	// parameter.
+	Issue           string `json:"devtools_issue,omitempty"`
+	FailedParameter string `json:"failed_parameter,omitempty"`
+	// Disagreements name where the model and Chromium differ.
+	Disagreements []string `json:"disagreements,omitempty"`
+}
+
+// browserPage is the page served at the origin: run(spec) makes the
+// request and resolves to what the script saw, as JSON.
+const browserPage = `<!doctype html><title>crossgate check</title><script>
+window.crossgateRun = async function (s) {
+  const out = {ok: false, status: 0, type: "", error: ""};
+  try {
+    if (s.xhr) {
+      await new Promise((done) => {
+        const x = new XMLHttpRequest();
+        try {
+          x.open(s.method, s.url);
+          x.withCredentials = s.credentials === "include";
+          for (const [n, v] of s.headers) x.setRequestHeader(n, v);
+        } catch (e) { out.error = String(e); done(); return; }
+        if (s.upload) x.upload.onprogress = () => {};
+        x.onload = () => { out.ok = true; out.status = x.status; out.type = "cors"; done(); };
+        x.onerror = () => { out.error = "XMLHttpRequest error"; done(); };
+        try { x.send(s.body); } catch (e) { out.error = String(e); done(); }
+      });
+    } else {
+      const init = {method: s.method, headers: new Headers(), credentials: s.credentials, mode: s.mode};
+      for (const [n, v] of s.headers) init.headers.append(n, v);
+      if (s.stream) {
+        const data = new TextEncoder().encode(s.body || "");
+        init.body = new ReadableStream({start(c) { c.enqueue(data); c.close(); }});
+        init.duplex = "half";
+      } else if (s.body !== null) {
+        init.body = s.body;
+      }
+      const r = await fetch(s.url, init);
+      out.ok = true; out.status = r.status; out.type = r.type;
+    }
+  } catch (e) { out.error = String(e); }
+  return JSON.stringify(out);
+};
+</script>`
+
+// pageSpec is the request as crossgateRun takes it.
+type pageSpec struct {
+	XHR         bool        `json:"xhr"`
+	URL         string      `json:"url"`
+	Method      string      `json:"method"`
+	Headers     [][2]string `json:"headers"`
+	Credentials string      `json:"credentials"`
+	Mode        string      `json:"mode"`
+	Body        *string     `json:"body"`
+	Stream      bool        `json:"stream"`
+	Upload      bool        `json:"upload"`
+}
+
+func specOf(r fetch.Request) pageSpec {
+	s := pageSpec{XHR: r.Initiator == fetch.XHR, URL: r.URL, Method: r.Method, Credentials: string(r.Credentials),
+		Mode: string(r.Mode), Stream: r.StreamBody, Upload: r.UploadListener, Headers: [][2]string{}}
+	if s.Method == "" {
+		s.Method = http.MethodGet
+	}
+	if s.Credentials == "" {
+		s.Credentials = string(fetch.SameOrigin)
+	}
+	if s.Mode == "" {
+		s.Mode = string(fetch.CORS)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Header)) {
+		for _, v := range r.Header[name] {
+			s.Headers = append(s.Headers, [2]string{name, v})
+		}
+	}
+	if r.Body != nil {
+		b := string(r.Body)
+		s.Body = &b
+	}
+	return s
+}
+
+// pageServer serves browserPage on 127.0.0.1, over TLS with a throwaway
+// certificate for host when tlsHost is set.
+type pageServer struct {
+	srv  *http.Server
+	ln   net.Listener
+	spki string // base64 SHA-256 of the certificate's public key, for Chromium
+	done chan struct{}
+}
+
+func startPageServer(tlsHost string) (*pageServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pageServer{ln: ln, done: make(chan struct{})}
+	ps.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, browserPage)
+	})}
+	if tlsHost != "" {
+		cert, spki, err := throwawayCert(tlsHost)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ps.spki = spki
+		ps.ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	}
+	go func() { defer close(ps.done); _ = ps.srv.Serve(ps.ln) }()
+	return ps, nil
+}
+
+func (ps *pageServer) port() string {
+	_, port, _ := net.SplitHostPort(ps.ln.Addr().String())
+	return port
+}
+
+func (ps *pageServer) close() {
+	_ = ps.srv.Close()
+	<-ps.done
+}
+
+// throwawayCert makes a self-signed certificate for host, valid for a
+// day, and returns it with its SPKI hash as Chromium's
+// --ignore-certificate-errors-spki-list takes it: only that certificate
+// is trusted, not every one.
+func throwawayCert(host string) (tls.Certificate, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: host},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else {
+		tmpl.DNSNames = []string{host}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return tls.Certificate{}, "", err
+	}
+	sum := sha256.Sum256(pub)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, base64.StdEncoding.EncodeToString(sum[:]), nil
+}
+
+// runBrowser makes req from a page at exactly req.Origin in a headless
+// Chromium and reports what it saw.
+func runBrowser(ctx context.Context, path string, req fetch.Request, timeout time.Duration) (*Observed, error) {
+	o, err := url.Parse(req.Origin)
+	if err != nil || req.Origin == "null" || o.Scheme != "http" && o.Scheme != "https" {
+		return nil, fmt.Errorf("--browser needs an http or https --origin, not %q", req.Origin)
+	}
+	target, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(target.Hostname(), o.Hostname()) {
+		return nil, fmt.Errorf("--browser: the URL's host is the page's (%s): the page's host is mapped to a local server, so the request could not reach the real one", o.Hostname())
+	}
+	tlsHost := ""
+	if o.Scheme == "https" {
+		tlsHost = o.Hostname()
+	}
+	ps, err := startPageServer(tlsHost)
+	if err != nil {
+		return nil, err
+	}
+	defer ps.close()
+	profile, err := os.MkdirTemp("", "crossgate-check-chromium-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(profile)
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("disable-component-update", true),
+		// The page's host goes to the local page server, every other
+		// host where DNS says.
+		chromedp.Flag("host-resolver-rules", "MAP "+o.Hostname()+" 127.0.0.1:"+ps.port()),
+	)
+	if ps.spki != "" {
+		flags = append(flags, chromedp.Flag("ignore-certificate-errors-spki-list", ps.spki))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, flags...)
+	defer cancelAlloc()
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	defer cancelTab()
+	var mu sync.Mutex
+	obs := &Observed{}
+	chromedp.ListenTarget(tab, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *audits.EventIssueAdded:
+			d := ev.Issue.Details.CorsIssueDetails
+			if ev.Issue.Code == audits.InspectorIssueCodeCorsIssue && d != nil && d.CorsErrorStatus != nil && obs.Issue == "" {
+				obs.Issue, obs.FailedParameter = string(d.CorsErrorStatus.CorsError), d.CorsErrorStatus.FailedParameter
+			}
+		case *log.EventEntryAdded:
+			t := ev.Entry.Text
+			switch {
+			case ev.Entry.Level != "error":
+			case strings.HasPrefix(t, "Access to ") || strings.HasPrefix(t, "Fetch API cannot load "):
+				if obs.ConsoleMessage == "" {
+					obs.ConsoleMessage = t
+				}
+			case strings.HasPrefix(t, "Failed to load resource: net::"):
+				obs.NetworkError = strings.TrimPrefix(t, "Failed to load resource: ")
+			}
+		}
+	})
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	runCtx, cancel := context.WithTimeout(tab, timeout+60*time.Second) // starting Chromium takes a while
+	defer cancel()
+	spec, err := json.Marshal(specOf(req))
+	if err != nil {
+		return nil, err
+	}
+	var out string
+	err = chromedp.Run(runCtx,
+		log.Enable(), audits.Enable(),
+		chromedp.Navigate(req.Origin+"/"),
+		chromedp.WaitReady("body", chromedp.ByQuery),
+		chromedp.Evaluate("crossgateRun("+string(spec)+")", &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+			return p.WithAwaitPromise(true)
+		}),
+	)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return nil, errNoBrowser
+		}
+		return nil, fmt.Errorf("--browser: running the request in %s: %w", path, err)
+	}
+	var js struct {
+		OK     bool   `json:"ok"`
+		Status int    `json:"status"`
+		Type   string `json:"type"`
+		Error  string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); err != nil {
+		return nil, fmt.Errorf("--browser: the page returned %q: %w", out, err)
+	}
+	// The issue (from the browser process) and the console message (from
+	// the renderer) come after the script's result: wait for them.
+	deadline := time.Now().Add(time.Second)
+	for !js.OK && time.Now().Before(deadline) {
+		mu.Lock()
+		done := obs.Issue != "" && obs.ConsoleMessage != "" || obs.NetworkError != "" && obs.NetworkError != "net::ERR_FAILED"
+		mu.Unlock()
+		if done {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	obs.Allowed, obs.Status, obs.Type = js.OK, js.Status, js.Type
+	if !js.OK {
+		obs.Exception = js.Error
+	}
+	res := *obs
+	return &res, nil
+}
+
+// disagree lists where the model's result and Chromium's differ.
+func disagree(res *fetch.Result, obs *Observed, include bool) []string {
+	var d []string
+	if res.Allowed != obs.Allowed {
+		d = append(d, fmt.Sprintf("verdict: the model says allowed %t, Chromium %t", res.Allowed, obs.Allowed))
+	}
+	refused := refusedHeaders(res, include)
+	switch {
+	case string(res.ChromiumError) != obs.Issue:
+		d = append(d, fmt.Sprintf("DevTools issue: the model says %q, Chromium %q", res.ChromiumError, obs.Issue))
+	case res.ChromiumError == fetch.HeaderDisallowedByPreflightResponse && len(refused) > 1 && slices.Contains(refused, obs.FailedParameter):
+		// Chromium names one of the refused headers, in the order of
+		// Blink's header map: not a disagreement.
+	case obs.FailedParameter != "" && res.FailedParameter != obs.FailedParameter:
+		d = append(d, fmt.Sprintf("failed parameter: the model says %q, Chromium %q", res.FailedParameter, obs.FailedParameter))
+	case res.ConsoleMessage != obs.ConsoleMessage:
+		d = append(d, "console message: the model's and Chromium's differ")
+	}
+	if res.NetworkError != "" && obs.NetworkError != "" && res.NetworkError != obs.NetworkError {
+		d = append(d, fmt.Sprintf("net error: the model says %s, Chromium %s", res.NetworkError, obs.NetworkError))
+	}
+	return d
+}

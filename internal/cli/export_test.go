@@ -1,0 +1,4 @@
+package cli
+
+// FlagValues returns the table of fixed-set flag values, for the tests.
+func FlagValues() map[string]map[string][]string { return flagValues }

@@ -1,0 +1,202 @@
+package devtools
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// HAR is an HTTP Archive 1.2 export (http://www.softwareishard.com/blog/har-12-spec/),
+// as Chromium's and Firefox's network panels write it: only what a CORS
+// diagnosis reads.
+type HAR struct {
+	Log struct {
+		Creator struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"creator"`
+		Entries []HAREntry `json:"entries"`
+	} `json:"log"`
+}
+
+// HAREntry is one request and its response.
+type HAREntry struct {
+	StartedDateTime time.Time   `json:"startedDateTime"`
+	Request         HARRequest  `json:"request"`
+	Response        HARResponse `json:"response"`
+	// ResourceType is Chromium's: "fetch", "xhr", "preflight",
+	// "document"...; Firefox writes none.
+	ResourceType string `json:"_resourceType,omitempty"`
+}
+
+// HARRequest is a recorded request.
+type HARRequest struct {
+	Method   string      `json:"method"`
+	URL      string      `json:"url"`
+	Headers  []HARHeader `json:"headers"`
+	PostData *struct {
+		MimeType string `json:"mimeType"`
+		Text     string `json:"text"`
+	} `json:"postData,omitempty"`
+}
+
+// HARResponse is a recorded response. Status 0 means none was read:
+// Chromium records a request blocked before its response (a refused
+// preflight, a network error) so, with its net error in Error.
+type HARResponse struct {
+	Status  int         `json:"status"`
+	Headers []HARHeader `json:"headers"`
+	// Error is Chromium's net error ("net::ERR_FAILED" for any CORS
+	// failure); Firefox writes none.
+	Error string `json:"_error,omitempty"`
+}
+
+// HARHeader is a header line.
+type HARHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ParseHAR reads a HAR export.
+func ParseHAR(b []byte) (*HAR, error) {
+	var h HAR
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, fmt.Errorf("reading the HAR: %w", err)
+	}
+	if h.Log.Entries == nil {
+		return nil, errors.New(`reading the HAR: no "log.entries": not a HAR export`)
+	}
+	return &h, nil
+}
+
+// Header returns the headers as an http.Header; HTTP/2 pseudo-headers
+// (":authority"...) are left out.
+func headerOf(hs []HARHeader) http.Header {
+	h := http.Header{}
+	for _, f := range hs {
+		if strings.HasPrefix(f.Name, ":") {
+			continue
+		}
+		h.Add(f.Name, f.Value)
+	}
+	return h
+}
+
+// Header returns the request's headers, pseudo-headers left out.
+func (r HARRequest) Header() http.Header { return headerOf(r.Headers) }
+
+// Header returns the response's headers, pseudo-headers left out.
+func (r HARResponse) Header() http.Header { return headerOf(r.Headers) }
+
+// Copied returns the entry's request as a copy, for [Copied.Script].
+func (e *HAREntry) Copied() *Copied {
+	c := &Copied{Format: "har", URL: e.Request.URL, Method: e.Request.Method}
+	for _, f := range e.Request.Headers {
+		if strings.HasPrefix(f.Name, ":") {
+			continue
+		}
+		if strings.EqualFold(f.Name, "cookie") {
+			c.Cookie = joinCookies(c.Cookie, f.Value)
+		}
+		c.Header = append(c.Header, Field{f.Name, f.Value})
+	}
+	if pd := e.Request.PostData; pd != nil {
+		c.Body, c.HasBody = []byte(pd.Text), true
+	}
+	return c
+}
+
+// IsPreflight reports whether the entry is a CORS preflight: Chromium
+// marks them, and every browser sends OPTIONS with
+// Access-Control-Request-Method.
+func (e *HAREntry) IsPreflight() bool {
+	if e.ResourceType == "preflight" {
+		return true
+	}
+	_, ok := e.Request.Header()["Access-Control-Request-Method"]
+	return e.Request.Method == http.MethodOptions && ok
+}
+
+// Origin returns the origin the entry's request was made from: its
+// Origin header, or for a request the browser never sent (Chromium then
+// records only the provisional headers, without Origin) its Referer's
+// origin.
+func (e *HAREntry) Origin() string {
+	h := e.Request.Header()
+	if o := h.Get("Origin"); o != "" {
+		return o
+	}
+	if e.Response.Status != 0 || e.ResourceType != "fetch" && e.ResourceType != "xhr" {
+		return ""
+	}
+	if u, err := url.Parse(h.Get("Referer")); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return ""
+}
+
+// IsCrossOrigin reports whether the entry is a request a page made to
+// another origin: it has an origin other than its URL's, and it is not a
+// navigation or a preflight.
+func (e *HAREntry) IsCrossOrigin() bool {
+	if e.IsPreflight() {
+		return false
+	}
+	origin := e.Origin()
+	if origin == "" || e.Request.Header().Get("Sec-Fetch-Mode") == "navigate" {
+		return false
+	}
+	u, err := url.Parse(e.Request.URL)
+	if err != nil {
+		return false
+	}
+	return !sameOriginURL(u, origin)
+}
+
+func sameOriginURL(u *url.URL, origin string) bool {
+	port := u.Port()
+	if port == "" || u.Scheme == "http" && port == "80" || u.Scheme == "https" && port == "443" {
+		return strings.EqualFold(u.Scheme+"://"+u.Hostname(), origin)
+	}
+	return strings.EqualFold(u.Scheme+"://"+u.Host, origin)
+}
+
+// PairPreflights returns, for each entry index, the index of the preflight
+// sent for it: the OPTIONS entry to the same URL for the same method and
+// origin nearest to it in time, not paired already. Chromium starts the
+// request's entry before its preflight's, so either may come first.
+func (h *HAR) PairPreflights() map[int]int {
+	pairs := map[int]int{}
+	used := map[int]bool{}
+	es := h.Log.Entries
+	for i := range es {
+		e := &es[i]
+		if !e.IsCrossOrigin() {
+			continue
+		}
+		origin := e.Origin()
+		best := -1
+		var bestGap time.Duration
+		for j := range es {
+			p := &es[j]
+			ph := p.Request.Header()
+			if used[j] || !p.IsPreflight() || p.Request.URL != e.Request.URL ||
+				!strings.EqualFold(ph.Get("Access-Control-Request-Method"), e.Request.Method) || ph.Get("Origin") != origin {
+				continue
+			}
+			gap := p.StartedDateTime.Sub(e.StartedDateTime).Abs()
+			if best < 0 || gap < bestGap {
+				best, bestGap = j, gap
+			}
+		}
+		if best >= 0 {
+			pairs[i] = best
+			used[best] = true
+		}
+	}
+	return pairs
+}
