@@ -52,6 +52,18 @@ var targets = []*Target{
 	// The h/export2 targets (envoy, traefik, traefik-crd, gateway-api,
 	// ingress-nginx, s3, gcs, azure-blob, express, django, flask, spring)
 	// go below this line.
+	envoyTarget,
+	gatewayAPITarget,
+	ingressNginxTarget,
+	traefikTarget,
+	traefikCRDTarget,
+	s3Target,
+	gcsTarget,
+	azureBlobTarget,
+	expressTarget,
+	flaskTarget,
+	djangoTarget,
+	springTarget,
 }
 
 // Lookup returns the target named name.

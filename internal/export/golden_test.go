@@ -25,6 +25,14 @@ func extension(name string) string {
 		return ".json"
 	case "nginx", "apache", "haproxy":
 		return ".conf"
+	case "envoy", "traefik", "traefik-crd", "gateway-api", "ingress-nginx":
+		return ".yaml"
+	case "express":
+		return ".js"
+	case "django", "flask":
+		return ".py"
+	case "spring":
+		return ".java"
 	}
 	return ".out"
 }
