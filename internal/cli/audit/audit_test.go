@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,8 @@ func TestNewCmdAuditUsage(t *testing.T) {
 		{"bad format", []string{"--format", "xml", "https://a.example"}, "invalid --format"},
 		{"bad fail-on", []string{"--fail-on", "critical", "https://a.example"}, "invalid --fail-on"},
 		{"bad exposure", []string{"--exposure", "intranet", "https://a.example"}, "invalid --exposure"},
+		{"base without openapi", []string{"--openapi-base", "https://a.example/", "https://a.example"}, "--openapi-base without --openapi"},
+		{"relative base", []string{"--openapi", "a.yaml", "--openapi-base", "/v1"}, "invalid --openapi-base"},
 		{"bad rate", []string{"--rate", "fast", "https://a.example"}, "invalid --rate"},
 		{"zero concurrency", []string{"--concurrency", "0", "https://a.example"}, "invalid --concurrency"},
 		{"bad header", []string{"-H", "no colon", "https://a.example"}, "invalid -H"},
@@ -203,5 +206,65 @@ func TestRunTargetsFromStdin(t *testing.T) {
 	}
 	if len(uris) != 2 || uris[srv.URL+"/a"] != uris[srv.URL+"/b"] {
 		t.Errorf("results per URL %v; want /a (once, duplicates dropped) and /b alike", uris)
+	}
+}
+
+// --openapi and --har: the targets come from the files (relative servers
+// resolved against --openapi-base), merged with the URLs given, each
+// audited once.
+func TestRunOpenAPIAndHAR(t *testing.T) {
+	t.Parallel()
+	srv := reflecting(true)
+	defer srv.Close()
+	dir := t.TempDir()
+	spec := dir + "/api.yaml"
+	if err := os.WriteFile(spec, []byte(`openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: /v1}]
+paths:
+  /items/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer, examples: [7]}}]
+    delete: {responses: {"204": {description: gone}}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	har := dir + "/s.har"
+	if err := os.WriteFile(har, []byte(`{"log":{"entries":[{"request":{"method":"GET","url":"`+srv.URL+`/v1/items/7",
+		"headers":[{"name":"Origin","value":"https://app.example"},{"name":"X-Client","value":"1"}]}}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, OpenAPIFile: spec, OpenAPIBase: srv.URL + "/", HARFile: har,
+		URLs: []string{srv.URL + "/v1/items/7"}, Format: report.JSON, FailOn: iaudit.High, Concurrency: 2, Timeout: 5 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != audit.ExitFindings {
+		t.Fatalf("got %v; want exit 3", err)
+	}
+	var doc struct {
+		Targets []struct{ URL string } `json:"targets"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Targets) != 1 || doc.Targets[0].URL != srv.URL+"/v1/items/7" {
+		t.Errorf("targets %+v; want the one URL, once", doc.Targets)
+	}
+
+	for _, tc := range []struct {
+		opts audit.Options
+		want string
+	}{
+		{audit.Options{OpenAPIFile: dir + "/missing.yaml"}, "reading --openapi"},
+		{audit.Options{OpenAPIFile: spec}, "is relative"},
+		{audit.Options{HARFile: spec}, "not a HAR file"},
+	} {
+		tc.opts.IO = cmdutil.IO{Out: new(bytes.Buffer), ErrOut: new(bytes.Buffer)}
+		tc.opts.Concurrency, tc.opts.Timeout = 1, time.Second
+		err := audit.Run(context.Background(), &tc.opts)
+		if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v; want exit 2 with %q", err, tc.want)
+		}
 	}
 }
