@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/crossgate/crossgate/fetch"
