@@ -90,6 +90,8 @@ type TargetResult struct {
 	// Error is the network error that stopped or disturbed the audit of
 	// this target, or "".
 	Error string `json:"error,omitempty"`
+
+	observed *observation // what the answers show, for InferPolicy
 }
 
 // Finding is one misconfiguration found on one target.
@@ -310,6 +312,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}
 	run.findings = analyze(t, opts.Exposure, tp, results)
+	run.result.observed = observe(t, results)
 	return run
 }
 

@@ -38,6 +38,7 @@ type Options struct {
 	OpenAPIFile string // --openapi
 	OpenAPIBase string // --openapi-base: resolves relative servers
 	HARFile     string // --har
+	InferPolicy string // --infer-policy: where the inferred policy file goes
 	Format      report.Format
 	FailOn      audit.Severity
 	Concurrency int
@@ -64,7 +65,7 @@ func NewCmdAudit(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 	var headers []string
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
-		Use:                   "audit [URL...] [--targets FILE|-] [--openapi FILE [--openapi-base URL]] [--har FILE] [--policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--thorough] [--exposure public|internal|auto] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
+		Use:                   "audit [URL...] [--targets FILE|-] [--openapi FILE [--openapi-base URL]] [--har FILE] [--policy FILE] [--infer-policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--thorough] [--exposure public|internal|auto] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
 		Short:                 "Probe URLs for CORS misconfigurations",
 		Long: `Probe URLs for the CORS misconfigurations an attacker's page can use:
 reflected, null, prefix, suffix, substring, unescaped-dot and special-character
@@ -115,6 +116,7 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 	fl.StringVar(&opts.PolicyFile, "policy", "", "check conformance with the policy `FILE`")
 	fl.StringVar(&opts.OpenAPIFile, "openapi", "", "audit the servers and paths of an OpenAPI 3.0/3.1 `FILE` (YAML or JSON); preflights ask for each operation's method and headers")
 	fl.StringVar(&opts.OpenAPIBase, "openapi-base", "", "the `URL` that relative OpenAPI server URLs are resolved against")
+	fl.StringVar(&opts.InferPolicy, "infer-policy", "", "write the policy the targets really enforce to `FILE`, as a crossgate policy file with a comment on each key (implies --thorough)")
 	fl.StringVar(&opts.HARFile, "har", "", "audit the cross-origin URLs of a HAR `FILE` recorded in a browser, with their methods, headers and origins")
 	fl.StringVar(&format, "format", "text", "output format: text, json or sarif")
 	fl.StringVar(&failOn, "fail-on", "low", "exit 3 when a finding is at or above this severity: info, low, medium or high")
@@ -233,7 +235,7 @@ func Run(ctx context.Context, opts *Options) error {
 	aopts := audit.Options{
 		Transport: opts.Transport, Concurrency: opts.Concurrency, RatePerHost: opts.Rate,
 		Timeout: opts.Timeout, Header: opts.Header, CredentialsHeader: opts.Credentials,
-		Thorough: opts.Thorough, Exposure: opts.Exposure,
+		Thorough: opts.Thorough || opts.InferPolicy != "", Exposure: opts.Exposure,
 	}
 	if opts.PolicyFile != "" {
 		f, err := policyfile.Load(opts.PolicyFile)
@@ -256,6 +258,15 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if err := report.Write(opts.IO.Out, opts.Format, rep); err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	if opts.InferPolicy != "" {
+		b, err := audit.InferPolicy(rep)
+		if err == nil {
+			err = os.WriteFile(opts.InferPolicy, b, 0o644)
+		}
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("--infer-policy: %w", err)}
+		}
 	}
 	return exitFor(rep, opts.FailOn)
 }

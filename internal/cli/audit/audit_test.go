@@ -17,6 +17,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cli/lint"
 	"github.com/crossgate/crossgate/internal/report"
 )
 
@@ -266,5 +267,80 @@ paths:
 		if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v; want exit 2 with %q", err, tc.want)
 		}
+	}
+}
+
+// --infer-policy writes what the server enforces: for a server that
+// reflects every origin with credentials, "*" with credentials, which
+// crossgate lint refuses with the reason; for a strict server, a policy
+// that lint accepts and that the audit with --policy finds conformant.
+func TestRunInferPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	infer := func(t *testing.T, url, file string) {
+		t.Helper()
+		err := audit.Run(context.Background(), &audit.Options{
+			IO: cmdutil.IO{Out: new(bytes.Buffer), ErrOut: new(bytes.Buffer)}, URLs: []string{url}, InferPolicy: file,
+			Format: report.JSON, FailOn: iaudit.High, Concurrency: 1, Timeout: 5 * time.Second,
+		})
+		var exit *cmdutil.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.Code == audit.ExitFindings) {
+			t.Fatal(err)
+		}
+	}
+	lintFile := func(file string) (string, error) {
+		var out bytes.Buffer
+		err := lint.Run(context.Background(), &lint.Options{IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, File: file})
+		return out.String(), err
+	}
+
+	srv := reflecting(true)
+	defer srv.Close()
+	file := dir + "/reflecting.yaml"
+	infer(t, srv.URL+"/api", file)
+	out, err := lintFile(file)
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != 1 || !strings.Contains(out, `"*" cannot be used with allow_credentials`) {
+		t.Errorf("lint of the inferred policy of a reflecting server: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "every probe origin was reflected") {
+		t.Errorf("the inferred file does not say why it allows any origin:\n%s", b)
+	}
+
+	var own string
+	strict := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o == own {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Expose-Headers", "X-Total-Count")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, PUT, DELETE")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer strict.Close()
+	own = strict.URL
+	file = dir + "/strict.yaml"
+	infer(t, strict.URL+"/v1/", file)
+	b, _ := os.ReadFile(file)
+	if out, err := lintFile(file); err != nil {
+		t.Fatalf("lint of the inferred policy of a strict server: %v\n%s\n%s", err, out, b)
+	}
+	for _, want := range []string{"allow_origins: ['" + own + "']", "allow_credentials: true", "max_age: 10m0s", "expose_headers: [X-Total-Count]", "# Access-Control-Max-Age: 600"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the inferred policy has no %q:\n%s", want, b)
+		}
+	}
+	var rep bytes.Buffer
+	err = audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &rep, ErrOut: new(bytes.Buffer)}, URLs: []string{strict.URL + "/v1/"}, PolicyFile: file,
+		Format: report.JSON, FailOn: iaudit.Info, Concurrency: 1, Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Errorf("audit --policy with the inferred policy: %v\n%s", err, rep.String())
 	}
 }
