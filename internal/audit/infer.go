@@ -25,13 +25,13 @@ type observation struct {
 	// Each list holds what the allowed answers carried, in order, and
 	// from how many answers.
 	credentials, credentialsOf int
-	methods, headers, expose    []string
-	methodsOf, headersOf        int
-	exposeOf                    int
-	anyMethod, anyHeader        bool
-	maxAge                      string
-	privateNetwork              bool
-	preflightStatus             int
+	methods, headers, expose   []string
+	methodsOf, headersOf       int
+	exposeOf                   int
+	anyMethod, anyHeader       bool
+	maxAge                     string
+	privateNetwork             bool
+	preflightStatus            int
 }
 
 type grantedOrigin struct {
