@@ -52,8 +52,8 @@ type Options struct {
 	Thorough bool
 	// Transport, when not nil, sends the requests (for tests).
 	Transport http.RoundTripper
-	// Progress shows a progress line on IO.ErrOut; set when it is a
-	// terminal.
+	// Progress shows a progress bar on IO.ErrOut (targets done of total,
+	// requests sent, findings so far); set when it is a terminal.
 	Progress bool
 }
 
@@ -244,15 +244,15 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		aopts.Policy = f
 	}
+	var bar *progress
 	if opts.Progress {
-		aopts.Progress = func(done, total int) {
-			fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kaudit: %d/%d URLs", done, total)
-			if done == total {
-				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
-			}
-		}
+		bar = newProgress(opts.IO.ErrOut, len(targets))
+		aopts.OnProgress = bar.update
 	}
 	rep, err := audit.Run(ctx, targets, aopts)
+	if bar != nil {
+		bar.finish()
+	}
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}

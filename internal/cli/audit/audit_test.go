@@ -344,3 +344,33 @@ func TestRunInferPolicy(t *testing.T) {
 		t.Errorf("audit --policy with the inferred policy: %v\n%s", err, rep.String())
 	}
 }
+
+// On a terminal, a progress bar on standard error shows the targets done
+// of the total, the requests sent and the findings so far, and is
+// cleared before the report.
+func TestRunProgress(t *testing.T) {
+	audit.SetProgressThrottle(t, 0)
+	srv := reflecting(true)
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &out, ErrOut: &errOut}, URLs: []string{srv.URL + "/a", srv.URL + "/b"}, Progress: true,
+		Format: report.Text, FailOn: iaudit.High, Concurrency: 1, Timeout: 5 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != audit.ExitFindings {
+		t.Fatalf("got %v; want exit 3", err)
+	}
+	e := errOut.String()
+	for _, want := range []string{"(0/2", "(1/2", "requests sent", "findings"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("the progress bar never showed %q: %q", want, e)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimRight(e, " "), "\r") {
+		t.Errorf("the progress bar is not cleared at the end: %q", e[max(0, len(e)-80):])
+	}
+	if strings.Contains(out.String(), "\r") {
+		t.Error("the progress bar went to standard output")
+	}
+}
