@@ -82,6 +82,14 @@ a simple request and on a preflight (about 110 per URL). Severities are
 graded by what a page on the probe origin can read, per the browser model:
 high for a read with the user's cookies, medium without, lower for the rest.
 
+--exposure public|internal|auto says who can reach the targets, for grading
+"*" and Private Network Access (auto judges from the address). --openapi FILE
+(OpenAPI 3.0/3.1) and --har FILE (a browser session) add targets, with the
+methods and headers the real client sends, which the preflights then ask for.
+--infer-policy FILE writes the policy the targets really enforce, each key
+commented with what it was inferred from: crossgate lint, explain and export
+then work on what is deployed.
+
 With --policy, the audit also checks conformance: every origin, method and
 header the policy file allows for a URL must work in a browser, and every
 probe outside it must be refused; each difference is a finding.
@@ -95,6 +103,7 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 2 a usage error or a network error (which takes precedence).`,
 		Example: `  crossgate audit https://api.example.com/v1/me
   crossgate audit --targets urls.txt --format sarif --fail-on medium > audit.sarif
+  crossgate audit --openapi openapi.yaml --har session.har --infer-policy deployed.yaml
   crossgate audit --policy examples/crossgate.yaml --credentials-header 'Cookie: session=...' \
     https://api.example.com/v1/orders`,
 		RunE: func(cmd *cobra.Command, args []string) error {
