@@ -36,7 +36,8 @@ import (
 //
 // send returns false once the audit of the target stops.
 func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
-	pm, ph := attackerPreflight()
+	reqs := t.preflights()
+	pm, ph := reqs[0].Method, reqs[0].Header
 	own := t.Origin
 	ops := originProbes(t)
 	evil, null := ops[0], ops[1]
@@ -58,6 +59,22 @@ func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
 	// 1. The first round.
 	sOwn := do(Probe{Kind: Simple, Origin: own, Method: http.MethodGet, role: roleOwn})
 	pOwn := do(Probe{Kind: Preflight, Origin: own, Method: pm, Header: ph.Clone(), role: roleOwn})
+	for _, r := range reqs[1:] {
+		do(Probe{Kind: Preflight, Origin: own, Method: r.Method, Header: r.Header.Clone(), role: roleOwn})
+	}
+	// The real client's origins: the first one allowed is the origin the
+	// CR/LF-after-an-allowed-origin probe is built on.
+	allowed := ""
+	if reflects(&sOwn) {
+		allowed = own
+	}
+	for _, o := range t.trusted()[1:] {
+		r := do(Probe{Kind: Simple, Origin: o, Method: http.MethodGet, role: roleOwn})
+		do(Probe{Kind: Preflight, Origin: o, Method: pm, Header: ph.Clone(), role: roleOwn})
+		if allowed == "" && reflects(&r) {
+			allowed = o
+		}
+	}
 	do(Probe{Kind: Preflight, Origin: own, Method: probeMethod, role: roleAnyMethod})
 	anyHeader := do(Probe{Kind: Preflight, Origin: own, Method: http.MethodGet, Header: http.Header{probeHeader: {"1"}}, role: roleAnyHeader})
 	sEvil := do(simple(evil))
@@ -117,8 +134,8 @@ func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
 			}
 		}
 	}
-	if reflects(&sOwn) {
-		do(Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(own), Method: http.MethodGet, role: roleCRLFAllowed})
+	if allowed != "" {
+		do(Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(allowed), Method: http.MethodGet, role: roleCRLFAllowed})
 	}
 	if reflects(&pOwn) && battery {
 		do(Probe{Class: CRLFAllowedOrigin, Kind: Preflight, Origin: crlfOrigin(own), Method: pm, Header: ph.Clone(), role: roleCRLFAllowed})
@@ -148,7 +165,8 @@ func families(ops []originProbe) [][]originProbe {
 // crlfProbes returns the CR/LF-after-a-foreign-origin probes of kind k,
 // the percent-encoded CR LF first.
 func crlfProbes(t *Target, k Kind) []Probe {
-	pm, ph := attackerPreflight()
+	req := t.preflights()[0]
+	pm, ph := req.Method, req.Header
 	evil := t.URL.Scheme + "://" + AttackerDomain
 	var ps []Probe
 	for _, f := range crlfForms {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crossgate/crossgate/fetch"
@@ -59,6 +60,10 @@ type Options struct {
 	// on a preflight, whatever the answers. Without it the audit is
 	// adaptive (see the package doc); with a Policy it is always thorough.
 	Thorough bool
+	// OnProgress, when not nil, is called after each request and after
+	// each target, from the goroutines that audit the targets (it must be
+	// safe for concurrent use).
+	OnProgress func(Progress)
 	// Progress, when not nil, is called after each target is done.
 	Progress func(done, total int)
 }
@@ -67,6 +72,13 @@ type Options struct {
 // 20 ms to a host, never a burst. An adaptive audit sends about 25
 // requests per endpoint, so 40 endpoints of one host take about 20 s.
 const DefaultRate = 50
+
+// Progress is how far an audit is.
+type Progress struct {
+	Done, Total int // targets
+	Requests    int // sent so far
+	Findings    int // in the targets done
+}
 
 // Report is the result of an audit. Its order depends only on the
 // targets' order and the answers, never on timing.
@@ -90,6 +102,8 @@ type TargetResult struct {
 	// Error is the network error that stopped or disturbed the audit of
 	// this target, or "".
 	Error string `json:"error,omitempty"`
+
+	observed *observation // what the answers show, for InferPolicy
 }
 
 // Finding is one misconfiguration found on one target.
@@ -177,16 +191,31 @@ func Run(ctx context.Context, targets []*Target, opts Options) (*Report, error) 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	var requests, findings atomic.Int64
+	progress := func() {
+		if opts.OnProgress != nil {
+			mu.Lock()
+			d := done
+			mu.Unlock()
+			opts.OnProgress(Progress{Done: d, Total: len(targets), Requests: int(requests.Load()), Findings: int(findings.Load())})
+		}
+	}
+	onRequest := func() {
+		requests.Add(1)
+		progress()
+	}
 	for range min(opts.Concurrency, max(len(targets), 1)) {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = auditTarget(ctx, targets[i], &opts, rt, lim)
+				results[i] = auditTarget(ctx, targets[i], &opts, rt, lim, onRequest)
+				findings.Add(int64(len(results[i].findings)))
+				mu.Lock()
+				done++
 				if opts.Progress != nil {
-					mu.Lock()
-					done++
 					opts.Progress(done, len(targets))
-					mu.Unlock()
 				}
+				mu.Unlock()
+				progress()
 			}
 		})
 	}
@@ -231,7 +260,7 @@ type probeResult struct {
 // maxConsecutiveErrors stops the audit of a target that does not answer.
 const maxConsecutiveErrors = 3
 
-func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTripper, lim *limiter) targetRun {
+func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTripper, lim *limiter, onRequest func()) targetRun {
 	var tp *targetPolicy
 	if opts.Policy != nil {
 		tp = policyFor(opts.Policy, t)
@@ -263,6 +292,9 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 		var resp *http.Response
 		pr.exchanges, resp, pr.err = s.send(ctx, requestMethod(p.Kind), rawURL, h, follow)
 		run.result.Requests += len(pr.exchanges)
+		for range pr.exchanges {
+			onRequest()
+		}
 		if opts.KeepExchanges {
 			run.result.Exchanges = append(run.result.Exchanges, pr.exchanges...)
 		}
@@ -310,6 +342,7 @@ func auditTarget(ctx context.Context, t *Target, opts *Options, rt http.RoundTri
 		run.result.Error = fmt.Sprintf("%s (%d of %d requests failed)%s", firstErr, failed, run.result.Requests, stopped)
 	}
 	run.findings = analyze(t, opts.Exposure, tp, results)
+	run.result.observed = observe(t, results)
 	return run
 }
 

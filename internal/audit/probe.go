@@ -201,12 +201,6 @@ func originProbes(t *Target) []originProbe {
 	return out
 }
 
-// attackerPreflight is the request an attacker's preflight probes stand
-// for: a JSON PUT, the commonest preflighted request.
-func attackerPreflight() (string, http.Header) {
-	return http.MethodPut, http.Header{"Content-Type": {"application/json"}}
-}
-
 // probes returns the probes of t in the order they are sent, policy
 // origins first (trusted, the origin used for the method and header
 // probes), then the target's own origin, then the attacker origins, each
@@ -215,7 +209,8 @@ func attackerPreflight() (string, http.Header) {
 // and is added later.
 func probes(t *Target, policy *targetPolicy) []Probe {
 	var ps []Probe
-	pm, ph := attackerPreflight()
+	reqs := t.preflights()
+	pm, ph := reqs[0].Method, reqs[0].Header
 	trusted := t.Origin
 	if policy != nil {
 		for _, o := range policy.origins {
@@ -228,9 +223,13 @@ func probes(t *Target, policy *targetPolicy) []Probe {
 			trusted = policy.origins[0]
 		}
 	}
+	for _, o := range t.trusted() {
+		ps = append(ps, Probe{Kind: Simple, Origin: o, Method: http.MethodGet, role: roleOwn})
+		for _, r := range reqs {
+			ps = append(ps, Probe{Kind: Preflight, Origin: o, Method: r.Method, Header: r.Header.Clone(), role: roleOwn})
+		}
+	}
 	ps = append(ps,
-		Probe{Kind: Simple, Origin: t.Origin, Method: http.MethodGet, role: roleOwn},
-		Probe{Kind: Preflight, Origin: t.Origin, Method: pm, Header: ph.Clone(), role: roleOwn},
 		Probe{Kind: Preflight, Origin: trusted, Method: probeMethod, role: roleAnyMethod},
 		Probe{Kind: Preflight, Origin: trusted, Method: http.MethodGet, Header: http.Header{probeHeader: {"1"}}, role: roleAnyHeader},
 	)

@@ -3,10 +3,13 @@ package audit
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/crossgate/crossgate/fetch"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -24,6 +27,73 @@ type Target struct {
 	Domain string
 	// Origin is the target's own serialized origin, port kept.
 	Origin string
+	// Requests are the requests the real client sends to URL (from an
+	// OpenAPI document or a HAR file): the preflights of the probes ask
+	// for the methods and headers of those that are preflighted. With
+	// none, they ask for a JSON PUT.
+	Requests []ClientRequest
+	// Origins are the origins the real client sends requests from (from a
+	// HAR file): trusted, like the target's own.
+	Origins []string
+}
+
+// ClientRequest is a request a script sends: its method and its request
+// headers (values matter only for the CORS safelist: Content-Type's media
+// type; others may be placeholders).
+type ClientRequest struct {
+	Method string
+	Header http.Header
+}
+
+// Preflighted reports whether a browser sends a preflight before r (Fetch,
+// "CORS-preflight fetch": a method or a header outside the safelists).
+func (r ClientRequest) Preflighted() bool {
+	if !fetch.IsCORSSafelistedMethod(r.Method) {
+		return true
+	}
+	for name, vs := range r.Header {
+		for _, v := range vs {
+			if !fetch.IsCORSSafelistedRequestHeader(name, v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxClientPreflights bounds the real client's requests whose preflights
+// are probed from the trusted origin.
+const maxClientPreflights = 4
+
+// preflights returns the requests the probes' preflights stand for: the
+// real client's preflighted requests (at most maxClientPreflights), or a
+// JSON PUT, the commonest preflighted request.
+func (t *Target) preflights() []ClientRequest {
+	var out []ClientRequest
+	for _, r := range t.Requests {
+		if len(out) == maxClientPreflights {
+			break
+		}
+		if r.Preflighted() {
+			out = append(out, ClientRequest{Method: r.Method, Header: r.Header.Clone()})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, ClientRequest{Method: http.MethodPut, Header: http.Header{"Content-Type": {"application/json"}}})
+	}
+	return out
+}
+
+// trusted returns the origins the target trusts by design: its own, then
+// the real client's.
+func (t *Target) trusted() []string {
+	out := []string{t.Origin}
+	for _, o := range t.Origins {
+		if !slices.Contains(out, o) && len(out) <= maxClientPreflights {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // ParseTarget parses an absolute http or https URL.

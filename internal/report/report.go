@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/crossgate/crossgate/internal/audit"
 )
@@ -109,12 +110,16 @@ func writeText(w io.Writer, r *audit.Report) error {
 			case ex.Response != nil:
 				fmt.Fprintf(&b, "  < %d %s\n", ex.Response.Status, http.StatusText(ex.Response.Status))
 				writeHeaders(&b, "  < ", ex.Response.Header, corsHeader)
+				if ex.Response.Truncated != "" {
+					fmt.Fprintf(&b, "  < (header truncated: %s)\n", ex.Response.Truncated)
+				}
 			default:
 				fmt.Fprintf(&b, "  < (no response: %s)\n", ex.Error)
 			}
 		}
 		fmt.Fprintf(&b, "  fix: %s\n\n", f.Fix)
 	}
+	writeTables(&b, r)
 	s := summary(r)
 	fmt.Fprintf(&b, "%s (%d high, %d medium, %d low, %d info) in %s, %s sent",
 		plural(s.Findings, "finding"), s.BySeverity["high"], s.BySeverity["medium"], s.BySeverity["low"], s.BySeverity["info"],
@@ -125,6 +130,79 @@ func writeText(w io.Writer, r *audit.Report) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeTables writes the summary tables of the text report: the findings
+// by class (most severe first), then each target's requests, findings by
+// severity and error.
+func writeTables(b *strings.Builder, r *audit.Report) {
+	if len(r.Targets) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	if len(r.Findings) > 0 {
+		type row struct {
+			sev         audit.Severity
+			class       audit.Class
+			n           int
+			urls        map[string]bool
+			first, last int
+		}
+		rows := map[audit.Class]*row{}
+		for i, f := range r.Findings {
+			rw, ok := rows[f.Class]
+			if !ok {
+				rw = &row{class: f.Class, urls: map[string]bool{}, first: i}
+				rows[f.Class] = rw
+			}
+			rw.sev = max(rw.sev, f.Severity)
+			rw.n++
+			rw.urls[f.URL] = true
+		}
+		list := make([]*row, 0, len(rows))
+		for _, rw := range rows {
+			list = append(list, rw)
+		}
+		slices.SortFunc(list, func(a, b *row) int {
+			if a.sev != b.sev {
+				return int(b.sev) - int(a.sev)
+			}
+			return a.first - b.first
+		})
+		fmt.Fprintln(tw, "Findings by class:")
+		fmt.Fprintln(tw, "  SEVERITY\tCLASS\tFINDINGS\tTARGETS")
+		for _, rw := range list {
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\n", rw.sev, rw.class, rw.n, len(rw.urls))
+		}
+		fmt.Fprintln(tw)
+	}
+	by := map[string]*[4]int{}
+	for _, f := range r.Findings {
+		if by[f.URL] == nil {
+			by[f.URL] = new([4]int)
+		}
+		by[f.URL][f.Severity]++
+	}
+	fmt.Fprintln(tw, "Targets:")
+	fmt.Fprintln(tw, "  TARGET\tREQUESTS\tHIGH\tMEDIUM\tLOW\tINFO\tERROR")
+	for _, t := range r.Targets {
+		c := by[t.URL]
+		if c == nil {
+			c = new([4]int)
+		}
+		e := "-"
+		if t.Error != "" {
+			e = "yes"
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t%s\n", t.URL, t.Requests, c[audit.High], c[audit.Medium], c[audit.Low], c[audit.Info], e)
+	}
+	fmt.Fprintln(tw)
+	tw.Flush()
+	for _, t := range r.Targets {
+		if t.Error != "" {
+			fmt.Fprintf(b, "error: %s: %s\n", t.URL, t.Error)
+		}
+	}
 }
 
 func writeHeaders(b *strings.Builder, prefix string, h http.Header, keep func(string) bool) {

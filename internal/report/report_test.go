@@ -52,7 +52,13 @@ func TestWriteText(t *testing.T) {
 		{
 			desc: "nothing found",
 			rep:  audit.Report{Targets: []audit.TargetResult{{URL: u, Requests: 57}}},
-			want: []string{"0 findings (0 high, 0 medium, 0 low, 0 info) in 1 target, 57 requests sent"},
+			want: []string{
+				"Targets:",
+				"  TARGET                    REQUESTS  HIGH  MEDIUM  LOW  INFO  ERROR",
+				"  https://api.example.com/  57        0     0       0    0     -",
+				"",
+				"0 findings (0 high, 0 medium, 0 low, 0 info) in 1 target, 57 requests sent",
+			},
 		},
 		{
 			desc: "one finding: headers sorted, User-Agent and non-CORS response headers left out, redacted values kept redacted",
@@ -71,6 +77,14 @@ func TestWriteText(t *testing.T) {
 				"  < Access-Control-Allow-Origin: https://evil.example",
 				"  < Vary: Origin",
 				"  fix: " + audit.OriginReflected.Fix(),
+				"",
+				"Findings by class:",
+				"  SEVERITY  CLASS             FINDINGS  TARGETS",
+				"  high      origin-reflected  1         1",
+				"",
+				"Targets:",
+				"  TARGET                    REQUESTS  HIGH  MEDIUM  LOW  INFO  ERROR",
+				"  https://api.example.com/  1         1     0       0    0     -",
 				"",
 				"1 finding (1 high, 0 medium, 0 low, 0 info) in 1 target, 1 request sent",
 			},
@@ -96,6 +110,17 @@ func TestWriteText(t *testing.T) {
 				"  < (no response: connection reset)",
 				"  fix: f",
 				"",
+				"Findings by class:",
+				"  SEVERITY  CLASS             FINDINGS  TARGETS",
+				"  info      preflight-failed  2         1",
+				"",
+				"Targets:",
+				"  TARGET                    REQUESTS  HIGH  MEDIUM  LOW  INFO  ERROR",
+				"  https://api.example.com/  3         0     0       0    2     yes",
+				"  https://b.example/        2         0     0       0    0     yes",
+				"",
+				"error: https://api.example.com/: refused",
+				"error: https://b.example/: refused",
 				"2 findings (0 high, 0 medium, 0 low, 2 info) in 2 targets, 5 requests sent, 2 targets with network errors",
 			},
 		},
@@ -176,5 +201,19 @@ func TestWriteRedactsCredentials(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text: no line %q", strings.TrimSuffix(want, "\n"))
 		}
+	}
+}
+
+// A response whose header was cut says so in the text report.
+func TestWriteTextTruncated(t *testing.T) {
+	t.Parallel()
+	f := finding("https://api.example.com/")
+	f.Evidence[0].Response.Truncated = "kept 64 of 4000 header lines (16000 of 200000 bytes); values over 1024 bytes cut"
+	var b bytes.Buffer
+	if err := report.Write(&b, report.Text, &audit.Report{Targets: []audit.TargetResult{{URL: f.URL, Requests: 1}}, Findings: []audit.Finding{f}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "  < (header truncated: kept 64 of 4000 header lines") {
+		t.Errorf("no truncation note in\n%s", b.String())
 	}
 }

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crossgate/crossgate/internal/audit"
+	"github.com/crossgate/crossgate/internal/audit/source"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/httplex"
 	"github.com/crossgate/crossgate/internal/policyfile"
@@ -33,6 +35,10 @@ type Options struct {
 	URLs        []string // the positional URLs
 	TargetsFile string   // --targets: a file of URLs, or "-" for standard input
 	PolicyFile  string
+	OpenAPIFile string // --openapi
+	OpenAPIBase string // --openapi-base: resolves relative servers
+	HARFile     string // --har
+	InferPolicy string // --infer-policy: where the inferred policy file goes
 	Format      report.Format
 	FailOn      audit.Severity
 	Concurrency int
@@ -46,8 +52,8 @@ type Options struct {
 	Thorough bool
 	// Transport, when not nil, sends the requests (for tests).
 	Transport http.RoundTripper
-	// Progress shows a progress line on IO.ErrOut; set when it is a
-	// terminal.
+	// Progress shows a progress bar on IO.ErrOut (targets done of total,
+	// requests sent, findings so far); set when it is a terminal.
 	Progress bool
 }
 
@@ -59,7 +65,7 @@ func NewCmdAudit(ios cmdutil.IO, runF func(context.Context, *Options) error) *co
 	var headers []string
 	cmd := &cobra.Command{
 		DisableFlagsInUseLine: true,
-		Use:                   "audit [URL...] [--targets FILE|-] [--policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--thorough] [--exposure public|internal|auto] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
+		Use:                   "audit [URL...] [--targets FILE|-] [--openapi FILE [--openapi-base URL]] [--har FILE] [--policy FILE] [--infer-policy FILE] [--format text|json|sarif] [--fail-on info|low|medium|high] [--thorough] [--exposure public|internal|auto] [--concurrency N] [--rate N/s] [--timeout D] [-H 'Name: value']... [--credentials-header 'Cookie: ...']",
 		Short:                 "Probe URLs for CORS misconfigurations",
 		Long: `Probe URLs for the CORS misconfigurations an attacker's page can use:
 reflected, null, prefix, suffix, substring, unescaped-dot and special-character
@@ -76,6 +82,14 @@ a simple request and on a preflight (about 110 per URL). Severities are
 graded by what a page on the probe origin can read, per the browser model:
 high for a read with the user's cookies, medium without, lower for the rest.
 
+--exposure public|internal|auto says who can reach the targets, for grading
+"*" and Private Network Access (auto judges from the address). --openapi FILE
+(OpenAPI 3.0/3.1) and --har FILE (a browser session) add targets, with the
+methods and headers the real client sends, which the preflights then ask for.
+--infer-policy FILE writes the policy the targets really enforce, each key
+commented with what it was inferred from: crossgate lint, explain and export
+then work on what is deployed.
+
 With --policy, the audit also checks conformance: every origin, method and
 header the policy file allows for a URL must work in a browser, and every
 probe outside it must be refused; each difference is a finding.
@@ -89,6 +103,7 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 2 a usage error or a network error (which takes precedence).`,
 		Example: `  crossgate audit https://api.example.com/v1/me
   crossgate audit --targets urls.txt --format sarif --fail-on medium > audit.sarif
+  crossgate audit --openapi openapi.yaml --har session.har --infer-policy deployed.yaml
   crossgate audit --policy examples/crossgate.yaml --credentials-header 'Cookie: session=...' \
     https://api.example.com/v1/orders`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -108,6 +123,10 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.TargetsFile, "targets", "", "read URLs from `FILE`, one a line (# comments), or - for standard input")
 	fl.StringVar(&opts.PolicyFile, "policy", "", "check conformance with the policy `FILE`")
+	fl.StringVar(&opts.OpenAPIFile, "openapi", "", "audit the servers and paths of an OpenAPI 3.0/3.1 `FILE` (YAML or JSON); preflights ask for each operation's method and headers")
+	fl.StringVar(&opts.OpenAPIBase, "openapi-base", "", "the `URL` that relative OpenAPI server URLs are resolved against")
+	fl.StringVar(&opts.InferPolicy, "infer-policy", "", "write the policy the targets really enforce to `FILE`, as a crossgate policy file with a comment on each key (implies --thorough)")
+	fl.StringVar(&opts.HARFile, "har", "", "audit the cross-origin URLs of a HAR `FILE` recorded in a browser, with their methods, headers and origins")
 	fl.StringVar(&format, "format", "text", "output format: text, json or sarif")
 	fl.StringVar(&failOn, "fail-on", "low", "exit 3 when a finding is at or above this severity: info, low, medium or high")
 	fl.IntVar(&opts.Concurrency, "concurrency", 4, "how many URLs are audited at once")
@@ -124,8 +143,16 @@ Exit codes: 0 nothing at or above --fail-on, 3 findings at or above it,
 func (o *Options) check(args []string, format, failOn, rate, creds string, headers []string) error {
 	o.URLs = args
 	o.Progress = IsTerminal(o.IO.ErrOut)
-	if len(args) == 0 && o.TargetsFile == "" {
-		return cmdutil.Usagef("no URL to audit: give URLs as arguments or --targets FILE")
+	if len(args) == 0 && o.TargetsFile == "" && o.OpenAPIFile == "" && o.HARFile == "" {
+		return cmdutil.Usagef("no URL to audit: give URLs as arguments, --targets FILE, --openapi FILE or --har FILE")
+	}
+	if o.OpenAPIBase != "" {
+		if o.OpenAPIFile == "" {
+			return cmdutil.Usagef("--openapi-base without --openapi")
+		}
+		if u, err := url.Parse(o.OpenAPIBase); err != nil || !u.IsAbs() {
+			return cmdutil.Usagef("invalid --openapi-base %q: want an absolute URL", o.OpenAPIBase)
+		}
 	}
 	var err error
 	if o.Format, err = report.ParseFormat(format); err != nil {
@@ -206,13 +233,18 @@ func Run(ctx context.Context, opts *Options) error {
 			targets = append(targets, t)
 		}
 	}
+	more, err := sourceTargets(opts)
+	if err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	targets = source.Merge(targets, more)
 	if len(targets) == 0 {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("no URL to audit in --targets")}
 	}
 	aopts := audit.Options{
 		Transport: opts.Transport, Concurrency: opts.Concurrency, RatePerHost: opts.Rate,
 		Timeout: opts.Timeout, Header: opts.Header, CredentialsHeader: opts.Credentials,
-		Thorough: opts.Thorough, Exposure: opts.Exposure,
+		Thorough: opts.Thorough || opts.InferPolicy != "", Exposure: opts.Exposure,
 	}
 	if opts.PolicyFile != "" {
 		f, err := policyfile.Load(opts.PolicyFile)
@@ -221,20 +253,29 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		aopts.Policy = f
 	}
+	var bar *progress
 	if opts.Progress {
-		aopts.Progress = func(done, total int) {
-			fmt.Fprintf(opts.IO.ErrOut, "\r\033[Kaudit: %d/%d URLs", done, total)
-			if done == total {
-				fmt.Fprint(opts.IO.ErrOut, "\r\033[K")
-			}
-		}
+		bar = newProgress(opts.IO.ErrOut, len(targets))
+		aopts.OnProgress = bar.update
 	}
 	rep, err := audit.Run(ctx, targets, aopts)
+	if bar != nil {
+		bar.finish()
+	}
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
 	if err := report.Write(opts.IO.Out, opts.Format, rep); err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	}
+	if opts.InferPolicy != "" {
+		b, err := audit.InferPolicy(rep)
+		if err == nil {
+			err = os.WriteFile(opts.InferPolicy, b, 0o644)
+		}
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("--infer-policy: %w", err)}
+		}
 	}
 	return exitFor(rep, opts.FailOn)
 }
@@ -248,6 +289,55 @@ func exitFor(rep *audit.Report, failOn audit.Severity) error {
 		return &cmdutil.ExitError{Code: ExitFindings}
 	}
 	return nil
+}
+
+// sourceTargets returns the targets of --openapi and --har.
+func sourceTargets(opts *Options) ([]*audit.Target, error) {
+	var out []*audit.Target
+	if opts.OpenAPIFile != "" {
+		b, err := readFile(opts.OpenAPIFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --openapi: %w", err)
+		}
+		var base *url.URL
+		if opts.OpenAPIBase != "" {
+			base, _ = url.Parse(opts.OpenAPIBase)
+		}
+		ts, err := source.OpenAPI(opts.OpenAPIFile, b, base)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	if opts.HARFile != "" {
+		b, err := readFile(opts.HARFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --har: %w", err)
+		}
+		ts, err := source.HAR(opts.HARFile, b)
+		if err != nil {
+			return nil, err
+		}
+		out = source.Merge(out, ts)
+	}
+	return out, nil
+}
+
+// readFile reads a file of at most source.MaxFileSize bytes.
+func readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, source.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > source.MaxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d MiB", name, source.MaxFileSize>>20)
+	}
+	return b, nil
 }
 
 func readTargets(opts *Options) ([]string, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/crossgate/crossgate/internal/cli/lint"
 	"github.com/crossgate/crossgate/internal/report"
 )
 
@@ -59,6 +61,8 @@ func TestNewCmdAuditUsage(t *testing.T) {
 		{"bad format", []string{"--format", "xml", "https://a.example"}, "invalid --format"},
 		{"bad fail-on", []string{"--fail-on", "critical", "https://a.example"}, "invalid --fail-on"},
 		{"bad exposure", []string{"--exposure", "intranet", "https://a.example"}, "invalid --exposure"},
+		{"base without openapi", []string{"--openapi-base", "https://a.example/", "https://a.example"}, "--openapi-base without --openapi"},
+		{"relative base", []string{"--openapi", "a.yaml", "--openapi-base", "/v1"}, "invalid --openapi-base"},
 		{"bad rate", []string{"--rate", "fast", "https://a.example"}, "invalid --rate"},
 		{"zero concurrency", []string{"--concurrency", "0", "https://a.example"}, "invalid --concurrency"},
 		{"bad header", []string{"-H", "no colon", "https://a.example"}, "invalid -H"},
@@ -203,5 +207,170 @@ func TestRunTargetsFromStdin(t *testing.T) {
 	}
 	if len(uris) != 2 || uris[srv.URL+"/a"] != uris[srv.URL+"/b"] {
 		t.Errorf("results per URL %v; want /a (once, duplicates dropped) and /b alike", uris)
+	}
+}
+
+// --openapi and --har: the targets come from the files (relative servers
+// resolved against --openapi-base), merged with the URLs given, each
+// audited once.
+func TestRunOpenAPIAndHAR(t *testing.T) {
+	t.Parallel()
+	srv := reflecting(true)
+	defer srv.Close()
+	dir := t.TempDir()
+	spec := dir + "/api.yaml"
+	if err := os.WriteFile(spec, []byte(`openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: /v1}]
+paths:
+  /items/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: integer, examples: [7]}}]
+    delete: {responses: {"204": {description: gone}}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	har := dir + "/s.har"
+	if err := os.WriteFile(har, []byte(`{"log":{"entries":[{"request":{"method":"GET","url":"`+srv.URL+`/v1/items/7",
+		"headers":[{"name":"Origin","value":"https://app.example"},{"name":"X-Client","value":"1"}]}}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, OpenAPIFile: spec, OpenAPIBase: srv.URL + "/", HARFile: har,
+		URLs: []string{srv.URL + "/v1/items/7"}, Format: report.JSON, FailOn: iaudit.High, Concurrency: 2, Timeout: 5 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != audit.ExitFindings {
+		t.Fatalf("got %v; want exit 3", err)
+	}
+	var doc struct {
+		Targets []struct{ URL string } `json:"targets"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Targets) != 1 || doc.Targets[0].URL != srv.URL+"/v1/items/7" {
+		t.Errorf("targets %+v; want the one URL, once", doc.Targets)
+	}
+
+	for _, tc := range []struct {
+		opts audit.Options
+		want string
+	}{
+		{audit.Options{OpenAPIFile: dir + "/missing.yaml"}, "reading --openapi"},
+		{audit.Options{OpenAPIFile: spec}, "is relative"},
+		{audit.Options{HARFile: spec}, "not a HAR file"},
+	} {
+		tc.opts.IO = cmdutil.IO{Out: new(bytes.Buffer), ErrOut: new(bytes.Buffer)}
+		tc.opts.Concurrency, tc.opts.Timeout = 1, time.Second
+		err := audit.Run(context.Background(), &tc.opts)
+		if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v; want exit 2 with %q", err, tc.want)
+		}
+	}
+}
+
+// --infer-policy writes what the server enforces: for a server that
+// reflects every origin with credentials, "*" with credentials, which
+// crossgate lint refuses with the reason; for a strict server, a policy
+// that lint accepts and that the audit with --policy finds conformant.
+func TestRunInferPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	infer := func(t *testing.T, url, file string) {
+		t.Helper()
+		err := audit.Run(context.Background(), &audit.Options{
+			IO: cmdutil.IO{Out: new(bytes.Buffer), ErrOut: new(bytes.Buffer)}, URLs: []string{url}, InferPolicy: file,
+			Format: report.JSON, FailOn: iaudit.High, Concurrency: 1, Timeout: 5 * time.Second,
+		})
+		var exit *cmdutil.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.Code == audit.ExitFindings) {
+			t.Fatal(err)
+		}
+	}
+	lintFile := func(file string) (string, error) {
+		var out bytes.Buffer
+		err := lint.Run(context.Background(), &lint.Options{IO: cmdutil.IO{Out: &out, ErrOut: new(bytes.Buffer)}, File: file})
+		return out.String(), err
+	}
+
+	srv := reflecting(true)
+	defer srv.Close()
+	file := dir + "/reflecting.yaml"
+	infer(t, srv.URL+"/api", file)
+	out, err := lintFile(file)
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != 1 || !strings.Contains(out, `"*" cannot be used with allow_credentials`) {
+		t.Errorf("lint of the inferred policy of a reflecting server: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(file); !strings.Contains(string(b), "every probe origin was reflected") {
+		t.Errorf("the inferred file does not say why it allows any origin:\n%s", b)
+	}
+
+	var own string
+	strict := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Vary", "Origin")
+		if o := r.Header.Get("Origin"); o == own {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Expose-Headers", "X-Total-Count")
+		}
+		if r.Method == http.MethodOptions {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, PUT, DELETE")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, Authorization")
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer strict.Close()
+	own = strict.URL
+	file = dir + "/strict.yaml"
+	infer(t, strict.URL+"/v1/", file)
+	b, _ := os.ReadFile(file)
+	if out, err := lintFile(file); err != nil {
+		t.Fatalf("lint of the inferred policy of a strict server: %v\n%s\n%s", err, out, b)
+	}
+	for _, want := range []string{"allow_origins: ['" + own + "']", "allow_credentials: true", "max_age: 10m0s", "expose_headers: [X-Total-Count]", "# Access-Control-Max-Age: 600"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the inferred policy has no %q:\n%s", want, b)
+		}
+	}
+	var rep bytes.Buffer
+	err = audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &rep, ErrOut: new(bytes.Buffer)}, URLs: []string{strict.URL + "/v1/"}, PolicyFile: file,
+		Format: report.JSON, FailOn: iaudit.Info, Concurrency: 1, Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		t.Errorf("audit --policy with the inferred policy: %v\n%s", err, rep.String())
+	}
+}
+
+// On a terminal, a progress bar on standard error shows the targets done
+// of the total, the requests sent and the findings so far, and is
+// cleared before the report.
+func TestRunProgress(t *testing.T) {
+	audit.SetProgressThrottle(t, 0)
+	srv := reflecting(true)
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	err := audit.Run(context.Background(), &audit.Options{
+		IO: cmdutil.IO{Out: &out, ErrOut: &errOut}, URLs: []string{srv.URL + "/a", srv.URL + "/b"}, Progress: true,
+		Format: report.Text, FailOn: iaudit.High, Concurrency: 1, Timeout: 5 * time.Second,
+	})
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != audit.ExitFindings {
+		t.Fatalf("got %v; want exit 3", err)
+	}
+	e := errOut.String()
+	for _, want := range []string{"(0/2", "(1/2", "requests sent", "findings"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("the progress bar never showed %q: %q", want, e)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimRight(e, " "), "\r") {
+		t.Errorf("the progress bar is not cleared at the end: %q", e[max(0, len(e)-80):])
+	}
+	if strings.Contains(out.String(), "\r") {
+		t.Error("the progress bar went to standard output")
 	}
 }
