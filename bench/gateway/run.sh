@@ -17,7 +17,7 @@ while getopts "d:r:c:p:" o; do
     d) DUR=$OPTARG ;;
     r) ROUNDS=$OPTARG ;;
     c) CONNS=$OPTARG ;;
-    p) PORT=$OPTARG ;; # the first of the 8 ports used
+    p) PORT=$OPTARG ;; # the first of the 9 ports used
     *) echo "usage: $0 [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-p FIRST_PORT]" >&2; exit 2 ;;
   esac
 done
@@ -42,14 +42,13 @@ CADDY=$(command -v caddy || echo /usr/bin/caddy)
 
 BACKEND=127.0.0.1:$PORT BARE=127.0.0.1:$((PORT + 1)) GATEWAY=127.0.0.1:$((PORT + 2)) GATEWAY_LOG=127.0.0.1:$((PORT + 3))
 NGINX_ADDR=127.0.0.1:$((PORT + 4)) CADDY_ADDR=127.0.0.1:$((PORT + 5)) FLOOR=127.0.0.1:$((PORT + 6))
-FLOOR_HEADERS=127.0.0.1:$((PORT + 7))
+FLOOR_HEADERS=127.0.0.1:$((PORT + 7)) GATEWAY_BASE=127.0.0.1:$((PORT + 8))
 
 echo "== building" >&2
-if [ -n "${CROSSGATE_BIN:-}" ]; then
-  cp "$CROSSGATE_BIN" "$work/crossgate" # another build of the gateway, to compare
-else
-  (cd "$root" && go build -o "$work/crossgate" ./cmd/crossgate)
-fi
+(cd "$root" && go build -o "$work/crossgate" ./cmd/crossgate)
+# BASE_BIN=path/to/crossgate adds the target gateway@base: another build
+# (say, of main) with the gateway's configuration, measured in the same run.
+[ -n "${BASE_BIN:-}" ] && cp "$BASE_BIN" "$work/crossgate-base"
 (cd "$root/bench" && go build -o "$work/bareproxy" ./gateway/bareproxy)
 
 # The seeds' policy: three origins, credentials, the methods and headers
@@ -75,6 +74,7 @@ EOF
 }
 gateway_conf "$GATEWAY" false >"$work/gateway.yaml"
 gateway_conf "$GATEWAY_LOG" true >"$work/gateway-log.yaml"
+gateway_conf "$GATEWAY_BASE" false >"$work/gateway-base.yaml"
 
 # The seeds' "production-ready" nginx configuration (002, "CORS in Nginx
 # and Apache", with the proxy_hide_header lines of "Avoiding Double
@@ -202,10 +202,13 @@ echo "== starting the upstream, the floor, the bare proxy, the gateway (twice), 
 "$work/bareproxy" -listen "$BARE" -upstream "http://$BACKEND" & pids+=($!); pid_of[bare]=$!
 "$work/crossgate" proxy --config "$work/gateway.yaml" 2>"$work/gateway.log" & pids+=($!); pid_of[gateway]=$!
 "$work/crossgate" proxy --config "$work/gateway-log.yaml" 2>"$work/gateway-access.log" & pids+=($!); pid_of[gateway+log]=$!
+if [ -n "${BASE_BIN:-}" ]; then
+  "$work/crossgate-base" proxy --config "$work/gateway-base.yaml" 2>"$work/gateway-base.log" & pids+=($!); pid_of[gateway@base]=$!
+fi
 "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!); pid_of[nginx]=$!
 XDG_DATA_HOME=$work/caddy XDG_CONFIG_HOME=$work/caddy "$CADDY" run --adapter caddyfile --config "$work/Caddyfile" 2>"$work/caddy.log" & pids+=($!); pid_of[caddy]=$!
 
-for addr in $BACKEND $FLOOR $FLOOR_HEADERS $BARE $GATEWAY $GATEWAY_LOG $NGINX_ADDR $CADDY_ADDR; do
+for addr in $BACKEND $FLOOR $FLOOR_HEADERS ${BASE_BIN:+$GATEWAY_BASE} $BARE $GATEWAY $GATEWAY_LOG $NGINX_ADDR $CADDY_ADDR; do
   for _ in $(seq 50); do
     curl -s -o /dev/null "http://$addr/" && break
     sleep 0.1
@@ -261,10 +264,11 @@ run() {
   echo "$rps $p99 $(awk -v d=$((t1 - t0)) -v n="$n" -v h="$TCK" 'BEGIN {printf "%.2f", d / h * 1e6 / n}')"
 }
 
-targets=(gateway gateway+log nginx caddy bare floor floor+headers)
-addr_of() { case $1 in floor+headers) echo $FLOOR_HEADERS ;; gateway) echo $GATEWAY ;; gateway+log) echo $GATEWAY_LOG ;; nginx) echo $NGINX_ADDR ;; caddy) echo $CADDY_ADDR ;; bare) echo $BARE ;; floor) echo $FLOOR ;; esac; }
+base_target=${BASE_BIN:+gateway@base}
+targets=(gateway $base_target gateway+log nginx caddy bare floor floor+headers)
+addr_of() { case $1 in floor+headers) echo $FLOOR_HEADERS ;; gateway@base) echo $GATEWAY_BASE ;; gateway) echo $GATEWAY ;; gateway+log) echo $GATEWAY_LOG ;; nginx) echo $NGINX_ADDR ;; caddy) echo $CADDY_ADDR ;; bare) echo $BARE ;; floor) echo $FLOOR ;; esac; }
 # The floor answers preflights only: an actual request to it is not proxied.
-targets_of() { if [ "$1" = actual ]; then echo gateway gateway+log nginx caddy bare; else echo "${targets[@]}"; fi; }
+targets_of() { if [ "$1" = actual ]; then echo gateway $base_target gateway+log nginx caddy bare; else echo "${targets[@]}"; fi; }
 
 declare -A sum_rps sum_p99 sum_cpu
 echo "== measuring: wrk -t2 -c$CONNS -d${DUR}s, $ROUNDS rounds, targets interleaved" >&2
