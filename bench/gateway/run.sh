@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of `crossgate proxy` against nginx with the seeds'
-# production CORS configuration and a bare httputil.ReverseProxy, on
-# loopback, with wrk. Two requests: an allowed actual GET (proxied to the
+# production CORS configuration, Caddy with the same policy, a bare
+# httputil.ReverseProxy and, for preflights, the floor of net/http (a bare
+# server that only writes 204), on loopback, with wrk. Two requests: an allowed actual GET (proxied to the
 # same Go upstream by all three) and an allowed preflight (answered by the
 # gateway and by nginx; forwarded by the bare proxy, which knows no CORS).
 #
-# Usage: bench/gateway/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS]
-# Installs Debian's nginx and wrk if they are missing (needs root).
+# Usage: bench/gateway/run.sh [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-p FIRST_PORT]
+# Installs Debian's nginx, caddy and wrk if they are missing (needs root).
 # Everything listens on 127.0.0.1; every run is bounded by -d.
 set -euo pipefail
 
-DUR=5 ROUNDS=2 CONNS=32
-while getopts "d:r:c:" o; do
+DUR=5 ROUNDS=2 CONNS=32 PORT=18080
+while getopts "d:r:c:p:" o; do
   case $o in
     d) DUR=$OPTARG ;;
     r) ROUNDS=$OPTARG ;;
     c) CONNS=$OPTARG ;;
-    *) echo "usage: $0 [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS]" >&2; exit 2 ;;
+    p) PORT=$OPTARG ;; # the first of the 9 ports used
+    *) echo "usage: $0 [-d SECONDS] [-r ROUNDS] [-c CONNECTIONS] [-p FIRST_PORT]" >&2; exit 2 ;;
   esac
 done
 
@@ -31,16 +33,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null || ! command -v caddy >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq nginx wrk >/dev/null
+  apt-get update -qq && apt-get install -y -qq nginx wrk caddy >/dev/null
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+CADDY=$(command -v caddy || echo /usr/bin/caddy)
 
-BACKEND=127.0.0.1:18080 BARE=127.0.0.1:18081 GATEWAY=127.0.0.1:18082 GATEWAY_LOG=127.0.0.1:18083 NGINX_ADDR=127.0.0.1:18084
+BACKEND=127.0.0.1:$PORT BARE=127.0.0.1:$((PORT + 1)) GATEWAY=127.0.0.1:$((PORT + 2)) GATEWAY_LOG=127.0.0.1:$((PORT + 3))
+NGINX_ADDR=127.0.0.1:$((PORT + 4)) CADDY_ADDR=127.0.0.1:$((PORT + 5)) FLOOR=127.0.0.1:$((PORT + 6))
+FLOOR_HEADERS=127.0.0.1:$((PORT + 7)) GATEWAY_BASE=127.0.0.1:$((PORT + 8))
 
 echo "== building" >&2
 (cd "$root" && go build -o "$work/crossgate" ./cmd/crossgate)
+# BASE_BIN=path/to/crossgate adds the target gateway@base: another build
+# (say, of main) with the gateway's configuration, measured in the same run.
+[ -n "${BASE_BIN:-}" ] && cp "$BASE_BIN" "$work/crossgate-base"
 (cd "$root/bench" && go build -o "$work/bareproxy" ./gateway/bareproxy)
 
 # The seeds' policy: three origins, credentials, the methods and headers
@@ -66,6 +74,7 @@ EOF
 }
 gateway_conf "$GATEWAY" false >"$work/gateway.yaml"
 gateway_conf "$GATEWAY_LOG" true >"$work/gateway-log.yaml"
+gateway_conf "$GATEWAY_BASE" false >"$work/gateway-base.yaml"
 
 # The seeds' "production-ready" nginx configuration (002, "CORS in Nginx
 # and Apache", with the proxy_hide_header lines of "Avoiding Double
@@ -130,6 +139,49 @@ http {
 }
 EOF
 
+# Caddy (Debian's 2.6) with the same policy, as shared/reference/
+# export-targets.md found to work: one `route` (which keeps the written
+# order), the origins as one anchored header_regexp, preflights answered
+# with 204, the upstream's own CORS headers stripped with header_down.
+# Access log off (Caddy logs no requests unless told to), admin API off.
+cat >"$work/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://$CADDY_ADDR {
+	@api path /api /api/*
+	@ok header_regexp Origin ^(https://myapp\\.com|https://admin\\.myapp\\.com|https://staging\\.myapp\\.com)$
+	@pf_ok {
+		method OPTIONS
+		header_regexp Origin ^(https://myapp\\.com|https://admin\\.myapp\\.com|https://staging\\.myapp\\.com)$
+		header Access-Control-Request-Method *
+	}
+	@actual_ok {
+		not method OPTIONS
+		header_regexp Origin ^(https://myapp\\.com|https://admin\\.myapp\\.com|https://staging\\.myapp\\.com)$
+	}
+	route @api {
+		header @ok Access-Control-Allow-Origin "{http.request.header.Origin}"
+		header @ok Access-Control-Allow-Credentials true
+		header Vary Origin
+		header @pf_ok Access-Control-Allow-Methods "GET, POST, PUT, DELETE, PATCH"
+		header @pf_ok Access-Control-Allow-Headers "Authorization, Content-Type, X-Request-ID"
+		header @pf_ok Access-Control-Max-Age 7200
+		respond @pf_ok 204
+		header @actual_ok Access-Control-Expose-Headers "X-Total-Count, X-Request-ID"
+		reverse_proxy $BACKEND {
+			header_down -Access-Control-Allow-Origin
+			header_down -Access-Control-Allow-Methods
+			header_down -Access-Control-Allow-Headers
+			header_down -Access-Control-Allow-Credentials
+			header_down -Access-Control-Expose-Headers
+		}
+	}
+	respond 404
+}
+EOF
+
 cat >"$work/preflight.lua" <<'EOF'
 wrk.method = "OPTIONS"
 wrk.headers["Origin"] = "https://myapp.com"
@@ -141,14 +193,22 @@ wrk.method = "GET"
 wrk.headers["Origin"] = "https://myapp.com"
 EOF
 
-echo "== starting the upstream, the bare proxy, the gateway (twice) and nginx" >&2
+echo "== starting the upstream, the floor, the bare proxy, the gateway (twice), nginx and caddy" >&2
 "$work/bareproxy" -backend -listen "$BACKEND" & pids+=($!)
-"$work/bareproxy" -listen "$BARE" -upstream "http://$BACKEND" & pids+=($!)
-"$work/crossgate" proxy --config "$work/gateway.yaml" 2>"$work/gateway.log" & pids+=($!)
-"$work/crossgate" proxy --config "$work/gateway-log.yaml" 2>"$work/gateway-access.log" & pids+=($!)
-"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!)
+# The floor: the same program, whose handler answers OPTIONS with a bare
+# 204 and nothing else (a net/http server that only writes 204).
+"$work/bareproxy" -backend -listen "$FLOOR" & pids+=($!); declare -A pid_of; pid_of[floor]=$!
+"$work/bareproxy" -preflight-headers -listen "$FLOOR_HEADERS" & pids+=($!); pid_of[floor+headers]=$!
+"$work/bareproxy" -listen "$BARE" -upstream "http://$BACKEND" & pids+=($!); pid_of[bare]=$!
+"$work/crossgate" proxy --config "$work/gateway.yaml" 2>"$work/gateway.log" & pids+=($!); pid_of[gateway]=$!
+"$work/crossgate" proxy --config "$work/gateway-log.yaml" 2>"$work/gateway-access.log" & pids+=($!); pid_of[gateway+log]=$!
+if [ -n "${BASE_BIN:-}" ]; then
+  "$work/crossgate-base" proxy --config "$work/gateway-base.yaml" 2>"$work/gateway-base.log" & pids+=($!); pid_of[gateway@base]=$!
+fi
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" -g 'daemon off;' & pids+=($!); pid_of[nginx]=$!
+XDG_DATA_HOME=$work/caddy XDG_CONFIG_HOME=$work/caddy "$CADDY" run --adapter caddyfile --config "$work/Caddyfile" 2>"$work/caddy.log" & pids+=($!); pid_of[caddy]=$!
 
-for addr in $BACKEND $BARE $GATEWAY $GATEWAY_LOG $NGINX_ADDR; do
+for addr in $BACKEND $FLOOR $FLOOR_HEADERS ${BASE_BIN:+$GATEWAY_BASE} $BARE $GATEWAY $GATEWAY_LOG $NGINX_ADDR $CADDY_ADDR; do
   for _ in $(seq 50); do
     curl -s -o /dev/null "http://$addr/" && break
     sleep 0.1
@@ -171,29 +231,54 @@ check gateway "$GATEWAY" GET 200 "access-control-allow-origin: https://myapp.com
 check gateway "$GATEWAY" OPTIONS 204 "access-control-allow-methods:"
 check nginx "$NGINX_ADDR" GET 200 "access-control-allow-origin: https://myapp.com"
 check nginx "$NGINX_ADDR" OPTIONS 204 "access-control-allow-methods:"
+check caddy "$CADDY_ADDR" GET 200 "access-control-allow-origin: https://myapp.com"
+check caddy "$CADDY_ADDR" OPTIONS 204 "access-control-allow-methods:"
 check bare "$BARE" GET 200 "x-total-count: 2"
+check floor "$FLOOR" OPTIONS 204 "date:"
+check floor+headers "$FLOOR_HEADERS" OPTIONS 204 "access-control-allow-methods:"
 
-# run addr script -> "rps p99_ms"
-run() {
-  local out rps p99
-  out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s --latency -s "$2" "http://$1/api/items")
-  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers from $1:" >&2; echo "$out" >&2; exit 1; fi
-  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}' <<<"$out")
-  echo "$rps $p99"
+# ticks PID -> the CPU time (user + system, in clock ticks) of the process
+# and its children (nginx's workers).
+TCK=$(getconf CLK_TCK)
+ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
 }
 
-targets=(gateway gateway+log nginx bare)
-addr_of() { case $1 in gateway) echo $GATEWAY ;; gateway+log) echo $GATEWAY_LOG ;; nginx) echo $NGINX_ADDR ;; bare) echo $BARE ;; esac; }
+# run addr script pid -> "rps p99_ms cpu_us_per_request"
+# The CPU time the target spent per request is the steadier figure on a
+# shared machine: req/s falls with whatever else runs, CPU per request
+# much less.
+run() {
+  local out rps p99 n t0 t1
+  t0=$(ticks "$3")
+  out=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s --latency -s "$2" "http://$1/api/items")
+  t1=$(ticks "$3")
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers from $1:" >&2; echo "$out" >&2; exit 1; fi
+  rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/, "", v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/, "", v)} else if (v ~ /s$/) {sub(/s$/, "", v); v*=1000}; print v}' <<<"$out")
+  echo "$rps $p99 $(awk -v d=$((t1 - t0)) -v n="$n" -v h="$TCK" 'BEGIN {printf "%.2f", d / h * 1e6 / n}')"
+}
 
-declare -A sum_rps sum_p99
+base_target=${BASE_BIN:+gateway@base}
+targets=(gateway $base_target gateway+log nginx caddy bare floor floor+headers)
+addr_of() { case $1 in floor+headers) echo $FLOOR_HEADERS ;; gateway@base) echo $GATEWAY_BASE ;; gateway) echo $GATEWAY ;; gateway+log) echo $GATEWAY_LOG ;; nginx) echo $NGINX_ADDR ;; caddy) echo $CADDY_ADDR ;; bare) echo $BARE ;; floor) echo $FLOOR ;; esac; }
+# The floor answers preflights only: an actual request to it is not proxied.
+targets_of() { if [ "$1" = actual ]; then echo gateway $base_target gateway+log nginx caddy bare; else echo "${targets[@]}"; fi; }
+
+declare -A sum_rps sum_p99 sum_cpu
 echo "== measuring: wrk -t2 -c$CONNS -d${DUR}s, $ROUNDS rounds, targets interleaved" >&2
 for round in $(seq "$ROUNDS"); do
   for scen in actual preflight; do
-    for t in "${targets[@]}"; do
+    for t in $(targets_of "$scen"); do
       wrk -t1 -c4 -d1s -s "$work/$scen.lua" "http://$(addr_of "$t")/api/items" >/dev/null # warm-up
-      read -r rps p99 < <(run "$(addr_of "$t")" "$work/$scen.lua")
-      printf "round %d  %-9s  %-11s  %10.0f req/s  p99 %6.2f ms\n" "$round" "$scen" "$t" "$rps" "$p99" >&2
+      read -r rps p99 cpu < <(run "$(addr_of "$t")" "$work/$scen.lua" "${pid_of[$t]}")
+      printf "round %d  %-9s  %-11s  %10.0f req/s  p99 %6.2f ms  %6.2f us CPU/req\n" "$round" "$scen" "$t" "$rps" "$p99" "$cpu" >&2
+      sum_cpu[$scen/$t]=$(awk -v a="${sum_cpu[$scen/$t]:-0}" -v b="$cpu" 'BEGIN {print a+b}')
       sum_rps[$scen/$t]=$(awk -v a="${sum_rps[$scen/$t]:-0}" -v b="$rps" 'BEGIN {print a+b}')
       sum_p99[$scen/$t]=$(awk -v a="${sum_p99[$scen/$t]:-0}" -v b="$p99" 'BEGIN {print a+b}')
     done
@@ -201,12 +286,20 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-printf "%-10s %-12s %12s %10s %14s %14s\n" request target "req/s" "p99 ms" "req/s vs bare" "req/s vs nginx"
+# "vs base" is against the bare proxy for actual requests, against the
+# floor (net/http writing a bare 204) for preflights.
+# "CPU vs base" is the base's CPU time per request over the target's: the
+# req/s ratio the target would reach if the server's CPU were the limit.
+printf "%-10s %-12s %12s %10s %14s %14s %12s %12s\n" request target "req/s" "p99 ms" "req/s vs base" "req/s vs nginx" "CPU us/req" "CPU vs base"
 for scen in actual preflight; do
-  bare=$(awk -v s="${sum_rps[$scen/bare]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
+  base=bare
+  [ "$scen" = preflight ] && base=floor
+  bare=$(awk -v s="${sum_rps[$scen/$base]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
+  basecpu=$(awk -v s="${sum_cpu[$scen/$base]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
   ngx=$(awk -v s="${sum_rps[$scen/nginx]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
-  for t in "${targets[@]}"; do
+  for t in $(targets_of "$scen"); do
     awk -v s="$scen" -v t="$t" -v r="${sum_rps[$scen/$t]}" -v p="${sum_p99[$scen/$t]}" -v n="$ROUNDS" -v b="$bare" -v g="$ngx" \
-      'BEGIN {printf "%-10s %-12s %12.0f %10.2f %14.3f %14.3f\n", s, t, r/n, p/n, (r/n)/b, (r/n)/g}'
+      -v c="${sum_cpu[$scen/$t]}" -v bc="$basecpu" \
+      'BEGIN {printf "%-10s %-12s %12.0f %10.2f %14.3f %14.3f %12.2f %12.3f\n", s, t, r/n, p/n, (r/n)/b, (r/n)/g, c/n, bc/(c/n)}'
   done
 done

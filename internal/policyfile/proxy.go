@@ -256,7 +256,7 @@ func (f *File) Route(r *http.Request) (*Policy, string, error) {
 	np := normalizePath(p)
 	host := requestHost(r)
 	rt := f.routes.match(host, np)
-	if strings.Contains(np, "%2F") || strings.Contains(np, "%5C") {
+	if strings.IndexByte(np, '%') >= 0 && (strings.Contains(np, "%2F") || strings.Contains(np, "%5C")) {
 		// normalizePath upper-cases the hex digits of the encodings it
 		// keeps, so these two spellings are the only ones left.
 		decoded := strings.NewReplacer("%2F", "/", "%5C", "/").Replace(np)

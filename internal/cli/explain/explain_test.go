@@ -14,6 +14,7 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/clitest"
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
 	"github.com/crossgate/crossgate/internal/cli/explain"
+	"github.com/crossgate/crossgate/internal/policyfile"
 )
 
 var example = filepath.Join("..", "..", "..", "examples", "crossgate.yaml")
@@ -343,5 +344,21 @@ func TestRun(t *testing.T) {
 				t.Errorf("got exit code %d; want %d", code, tc.wantCode)
 			}
 		})
+	}
+}
+
+// A policy file past the size limit is refused, as lint and proxy refuse
+// it: /dev/zero never ends (issue 8, defect 4).
+func TestRun_configTooLarge(t *testing.T) {
+	t.Parallel()
+	opts, err := execute(t, []string{"--config", "/dev/zero", "https://api.example.com/"})
+	if err != nil {
+		t.Fatalf("command line: %v", err)
+	}
+	opts.IO = cmdutil.IO{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	err = explain.Run(context.Background(), opts)
+	var exit *cmdutil.ExitError
+	if !errors.As(err, &exit) || exit.Code != cmdutil.ExitUsage || !errors.Is(err, policyfile.ErrTooLarge) {
+		t.Errorf("got %v; want exit code %d for a file too large", err, cmdutil.ExitUsage)
 	}
 }
