@@ -226,7 +226,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			g.recent.record(r, path, rt.name, d, rec.refusal)
 		}
 		if st.accessLog {
-			g.accessLog(r, path, rt, d, rec.status, rec.bytes, rec.err, rec.clientGone, time.Since(start))
+			g.accessLog(r, path, rt, d, rec.status, rec.bytes, rec.err, rec.clientGone, rec.refusal, time.Since(start))
 		}
 		if v != nil {
 			panic(v)
@@ -295,8 +295,11 @@ func (g *Gateway) servePreflight(w http.ResponseWriter, r *http.Request, st *sta
 	w.WriteHeader(status)
 	g.metrics.inFlight.Dec()
 	rt.counters.count(ans.Decision)
+	if !ans.Decision.Allowed {
+		g.recent.record(r, path, rt.name, &ans.Decision, "") // for the admin page
+	}
 	if st.accessLog {
-		g.accessLog(r, path, rt, &ans.Decision, status, 0, nil, false, time.Since(start))
+		g.accessLog(r, path, rt, &ans.Decision, status, 0, nil, false, "", time.Since(start))
 	}
 }
 
@@ -359,7 +362,7 @@ func isTimeout(err error) bool {
 }
 
 // accessLog writes one record per request.
-func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Decision, status int, bytes int64, err error, clientGone bool, dur time.Duration) {
+func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Decision, status int, bytes int64, err error, clientGone bool, refusal string, dur time.Duration) {
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("method", r.Method),
@@ -384,8 +387,8 @@ func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Dec
 	if up := r.Header.Get("Upgrade"); up != "" && isUpgrade(r) {
 		attrs = append(attrs, slog.String("upgrade", truncate(up, 64)))
 	}
-	if rec.refusal != "" {
-		attrs = append(attrs, slog.String("refused", rec.refusal))
+	if refusal != "" {
+		attrs = append(attrs, slog.String("refused", refusal))
 	}
 	level := slog.LevelInfo
 	if err != nil {
