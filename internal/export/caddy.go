@@ -13,6 +13,7 @@ import (
 // --config FILE). Modules: https://caddyserver.com/docs/json/apps/http/.
 var caddyCaps = func() Caps {
 	c := ProxyCaps()
+	c.ProtectWrites = Yes
 	c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: Caddy's response matchers cannot test that the upstream sent no Access-Control-* header")
 	return c
 }()
@@ -250,6 +251,23 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 		}
 	}
 	main = append(main, headerRoutes...)
+	if p.ProtectWrites && !p.AnyOrigin {
+		// A write (not GET, HEAD, OPTIONS) is cross-origin when
+		// Sec-Fetch-Site says so, or, without it, when the Origin is not
+		// the Host's (net/http.CrossOriginProtection compares the host).
+		write := []cMatch{{Kind: "methods", Value: "GET HEAD OPTIONS", Not: true}, {Kind: "header", Field: "Origin", Value: p.OriginsRegex(RE2), Not: true}}
+		refused := []cHandler{{Status: "403"}}
+		main = append(main,
+			cRoute{Comment: "protect_writes: a cross-site write (Sec-Fetch-Site)",
+				Match: append(append([]cMatch(nil), write...), cMatch{Kind: "present", Field: "Sec-Fetch-Site"},
+					cMatch{Kind: "header", Field: "Sec-Fetch-Site", Value: "^(same-origin|none)$", Not: true}),
+				Handlers: refused},
+			cRoute{Comment: "protect_writes: a write from another host's Origin, without Sec-Fetch-Site",
+				Match: append(append([]cMatch(nil), write...), cMatch{Kind: "present", Field: "Sec-Fetch-Site", Not: true}, mHasOrigin,
+					cMatch{Kind: "expr", Value: `{http.request.header.Origin} != "http://" + {http.request.hostport} && {http.request.header.Origin} != "https://" + {http.request.hostport}`}),
+				Handlers: refused},
+		)
+	}
 	main = append(main, lastRoute)
 	return main, append(headerRoutes, errEnd), nil
 }
@@ -312,6 +330,10 @@ func jsonMatch(ms []cMatch) map[string]any {
 			one["header"] = map[string]any{m.Field: []string{"*"}}
 		case "method":
 			one["method"] = []string{m.Value}
+		case "methods":
+			one["method"] = strings.Fields(m.Value)
+		case "expr":
+			one["expression"] = m.Value
 		}
 		if m.Not {
 			not = append(not, one)
@@ -486,8 +508,10 @@ func (cw *caddyfileWriter) matcher(ms []cMatch) string {
 			return "header_regexp " + m.Field + " `" + m.Value + "`"
 		case "present":
 			return "header " + m.Field + " *"
-		case "method":
+		case "method", "methods":
 			return "method " + m.Value
+		case "expr":
+			return "expression `" + m.Value + "`"
 		}
 		return ""
 	}
