@@ -135,7 +135,13 @@ func caddyRoutes(pl *Plan) (routes, errRoutes []cRoute, err error) {
 	return routes, errRoutes, nil
 }
 
+// sameHostExpr is true when the Origin is the Host's own (crossgate
+// compares host and port, any case, whatever the scheme; browsers send
+// http and https origins).
+const sameHostExpr = `{http.request.header.Origin}.lowerAscii() == ("http://" + {http.request.hostport}).lowerAscii() || {http.request.header.Origin}.lowerAscii() == ("https://" + {http.request.hostport}).lowerAscii()`
+
 var (
+	mWebSocket = []cMatch{{Kind: "header", Field: "Upgrade", Value: "(?i)websocket"}, {Kind: "header", Field: "Connection", Value: "(?i)upgrade"}}
 	mPreflight = []cMatch{{Kind: "method", Value: "OPTIONS"}, {Kind: "present", Field: "Origin"}, {Kind: "present", Field: "Access-Control-Request-Method"}}
 	mNoOrigin  = cMatch{Kind: "present", Field: "Origin", Not: true}
 	mHasOrigin = cMatch{Kind: "present", Field: "Origin"}
@@ -172,6 +178,8 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	if p == nil {
 		main = []cRoute{
 			{Comment: "no policy: preflights are refused", Match: mPreflight, Handlers: []cHandler{{Status: "403"}}},
+			{Comment: "no policy: only the Host's own origin may open a WebSocket",
+				Match: append(append([]cMatch(nil), mWebSocket...), cMatch{Kind: "expr", Value: "!(" + sameHostExpr + ")"}), Handlers: []cHandler{{Status: "403"}}},
 			lastRoute,
 		}
 		return main, []cRoute{errEnd}, nil
@@ -251,6 +259,21 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 		}
 	}
 	main = append(main, headerRoutes...)
+	// WebSocket handshakes, which CORS does not cover: refused from an
+	// origin the policy does not allow (nor the Host's own), and without
+	// Origin unless websocket_allow_no_origin, as crossgate proxy does.
+	if !p.AnyOrigin {
+		main = append(main, cRoute{Comment: "a WebSocket handshake from an origin the policy does not allow",
+			Match: append(append([]cMatch(nil), mWebSocket...), mHasOrigin,
+				cMatch{Kind: "header", Field: "Origin", Value: p.OriginsRegex(RE2), Not: true},
+				cMatch{Kind: "expr", Value: "!(" + sameHostExpr + ")"}),
+			Handlers: []cHandler{{Status: "403"}}})
+	}
+	if !p.WebSocketAllowNoOrigin {
+		main = append(main, cRoute{Comment: "a WebSocket handshake without Origin (not a browser)",
+			Match:    append(append([]cMatch(nil), mWebSocket...), mNoOrigin),
+			Handlers: []cHandler{{Status: "403"}}})
+	}
 	if p.ProtectWrites && !p.AnyOrigin {
 		// A write (not GET, HEAD, OPTIONS) is cross-origin when
 		// Sec-Fetch-Site says so, or, without it, when the Origin is not
