@@ -142,8 +142,10 @@ var CapFields = []capField{
 
 // ProxyCaps are the capabilities of a server that can do everything
 // crossgate proxy does for CORS, the starting point of nginx, Apache,
-// HAProxy and Caddy, which override what they lack; protect_writes and
-// websocket_allow_no_origin are not rendered by any of them yet.
+// HAProxy and Caddy, which override what they lack. ProtectWrites and
+// WebSocketNoOrigin are No here: a target that renders crossgate proxy's
+// refusals beyond CORS (cross-origin writes, WebSocket handshakes) sets
+// them itself.
 func ProxyCaps() Caps {
 	return Caps{
 		ExactOrigins: Yes, Subdomains: Yes, AnyPort: Yes, AnyOrigin: Yes,
@@ -153,7 +155,8 @@ func ProxyCaps() Caps {
 		PrivateNetwork: Yes, PreflightStatus: Yes, RefusedPreflight: Yes,
 		PerHost: Yes, PerPath: Yes, MultiplePolicies: Yes, PerPolicyUpstream: Yes,
 		StripUpstream: Yes, KeepUpstreamCORS: Yes, Vary: Yes, ErrorResponses: Yes,
-		// crossgate proxy's refusals beyond CORS are not rendered yet.
+		// crossgate proxy's refusals beyond CORS: a target that renders
+		// them sets them itself (nginx, Apache, HAProxy and Caddy do).
 		ProtectWrites:     No("protect_writes is not rendered: cross-origin writes reach the upstream"),
 		WebSocketNoOrigin: No("websocket_allow_no_origin is not rendered: crossgate proxy's WebSocket origin check is not exported"),
 	}
