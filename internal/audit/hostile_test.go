@@ -34,7 +34,7 @@ func hostileServer(tb testing.TB, response []byte) string {
 			}
 			wg.Go(func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
+				c.SetDeadline(time.Now().Add(2 * time.Minute))
 				br := bufio.NewReader(c)
 				for {
 					line, err := br.ReadString('\n')
