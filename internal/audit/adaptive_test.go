@@ -4,11 +4,48 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/crossgate/crossgate/internal/audit"
 )
+
+// shared is one thorough audit of the whole lab, for the tests that only
+// read it: a thorough audit of the lab is the costliest part of this
+// package's tests. TestMain stops its lab.
+var shared struct {
+	once sync.Once
+	lab  *labServer
+	rep  *audit.Report
+	err  error
+}
+
+func thoroughLab(tb testing.TB) (*labServer, *audit.Report) {
+	tb.Helper()
+	shared.once.Do(func() {
+		shared.lab = newLab(lab())
+		shared.rep, shared.err = audit.Run(context.Background(), shared.lab.targets(tb), audit.Options{
+			KeepExchanges: true, Transport: shared.lab.transport(), Concurrency: 8, Thorough: true,
+		})
+		if shared.err == nil {
+			shared.err = shared.rep.Err()
+		}
+	})
+	if shared.err != nil {
+		tb.Fatal(shared.err)
+	}
+	return shared.lab, shared.rep
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.lab != nil {
+		shared.lab.close()
+	}
+	os.Exit(code)
+}
 
 func runLabMode(tb testing.TB, l *labServer, thorough bool) *audit.Report {
 	tb.Helper()
@@ -39,8 +76,7 @@ func worst(rep *audit.Report, url string) map[audit.Class]audit.Severity {
 // exactly the classes of the thorough battery, each at the same highest
 // severity, with at most 25 requests per endpoint on average.
 func TestAdaptiveEqualsThorough(t *testing.T) {
-	l := startLab(t, lab())
-	thorough := runLabMode(t, l, true)
+	l, thorough := thoroughLab(t)
 	adaptive := runLabMode(t, l, false)
 	for i, e := range l.endpoints {
 		want, got := worst(thorough, e.url()), worst(adaptive, e.url())

@@ -91,8 +91,7 @@ func diff(reported, logged []string) []string {
 }
 
 func TestLabSeverities(t *testing.T) {
-	l := startLab(t, lab())
-	rep := runLabMode(t, l, true)
+	_, rep := thoroughLab(t)
 	cases := []struct {
 		desc     string
 		url      string
@@ -173,8 +172,7 @@ func TestLabLocalhostPrefix(t *testing.T) {
 // the finding is low on a public name and medium on a loopback address,
 // and says that Chromium 156 no longer sends the header.
 func TestPrivateNetworkAllowed(t *testing.T) {
-	l := startLab(t, lab())
-	rep := runLabMode(t, l, true)
+	l, rep := thoroughLab(t)
 	for i, e := range l.endpoints {
 		n := 0
 		for _, ex := range rep.Targets[i].Exchanges {

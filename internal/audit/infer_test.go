@@ -9,15 +9,12 @@ import (
 	"github.com/crossgate/crossgate/internal/policyfile"
 )
 
-// inferOne audits one lab endpoint thoroughly and returns the inferred
-// policy file.
-func inferOne(t *testing.T, l *labServer, i int) []byte {
+// inferOne returns the policy file inferred from the thorough audit of
+// the lab's endpoint i.
+func inferOne(t *testing.T, i int) []byte {
 	t.Helper()
-	rep, err := audit.Run(context.Background(), l.targets(t)[i:i+1], audit.Options{Transport: l.transport(), Thorough: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := audit.InferPolicy(rep)
+	_, rep := thoroughLab(t)
+	b, err := audit.InferPolicy(&audit.Report{Targets: rep.Targets[i : i+1]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +26,7 @@ func inferOne(t *testing.T, l *labServer, i int) []byte {
 // the endpoint it was inferred from; where it does not (the deployment is
 // one crossgate refuses to write), the reason is the flaw.
 func TestInferPolicyRoundTrip(t *testing.T) {
-	l := startLab(t, lab())
+	l, _ := thoroughLab(t)
 	// Endpoints whose real policy crossgate refuses, and the refusal.
 	refused := map[string]string{
 		"reflect":         `"*" cannot be used with allow_credentials`,
@@ -48,7 +45,7 @@ func TestInferPolicyRoundTrip(t *testing.T) {
 	}
 	loaded := 0
 	for i, e := range l.endpoints {
-		b := inferOne(t, l, i)
+		b := inferOne(t, i)
 		f, err := policyfile.Parse(e.name+".yaml", b)
 		if want, ok := refused[e.name]; ok {
 			if err == nil {

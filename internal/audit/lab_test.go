@@ -550,6 +550,18 @@ type labServer struct {
 
 func startLab(tb testing.TB, eps []endpoint) *labServer {
 	tb.Helper()
+	l := newLab(eps)
+	tb.Cleanup(l.close)
+	return l
+}
+
+func (l *labServer) close() {
+	l.plain.Close()
+	l.tls.Close()
+}
+
+// newLab starts a lab; l.close stops it.
+func newLab(eps []endpoint) *labServer {
 	l := &labServer{endpoints: eps}
 	handlers := map[string]http.Handler{}
 	for _, e := range eps {
@@ -573,8 +585,6 @@ func startLab(tb testing.TB, eps []endpoint) *labServer {
 	})
 	l.plain = httptest.NewServer(h)
 	l.tls = httptest.NewTLSServer(h)
-	tb.Cleanup(l.plain.Close)
-	tb.Cleanup(l.tls.Close)
 	return l
 }
 
