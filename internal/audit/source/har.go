@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,55 +8,39 @@ import (
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/audit"
+	"github.com/crossgate/crossgate/internal/devtools"
 )
-
-// The parts of a HAR 1.2 file read ("HTTP Archive (HAR) format",
-// log.entries[].request).
-type harFile struct {
-	Log struct {
-		Entries []struct {
-			Request struct {
-				Method  string `json:"method"`
-				URL     string `json:"url"`
-				Headers []struct {
-					Name  string `json:"name"`
-					Value string `json:"value"`
-				} `json:"headers"`
-			} `json:"request"`
-		} `json:"entries"`
-	} `json:"log"`
-}
 
 // HAR returns one target per URL that a recorded browser session fetched
 // cross-origin, in the order first fetched, with the requests sent to it
-// (method and the headers the page set) and the origins they came from. A
-// request is cross-origin when it carries an Origin other than its URL's
-// origin; preflights (OPTIONS with Access-Control-Request-Method) are the
+// (method and the headers the page set) and the origins they came from.
+// The HAR is read as check --har reads it (package devtools): a request is
+// cross-origin when its origin differs from its URL's; Chromium records a
+// request blocked at its preflight without its Origin header, and
+// devtools takes that origin from the Referer. Preflights are the
 // browser's, not the page's, and are skipped. Headers the browser sets
 // itself (forbidden request headers, Fetch; Sec-*, Accept-*; HTTP/2
 // pseudo-headers) are left out, and every value but Content-Type's is
 // replaced by a placeholder: a HAR holds the session's cookies and
 // tokens, and the audit needs only the names.
 func HAR(name string, src []byte) ([]*audit.Target, error) {
-	var f harFile
-	if err := json.Unmarshal(src, &f); err != nil {
-		return nil, fmt.Errorf("%s: not a HAR file: %w", name, err)
+	f, err := devtools.ParseHAR(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var out []*audit.Target
 	seen := map[string]*audit.Target{}
-	for i, e := range f.Log.Entries {
+	for i := range f.Log.Entries {
+		e := &f.Log.Entries[i]
+		if !e.IsCrossOrigin() {
+			continue
+		}
+		origin := e.Origin()
+		if origin == "null" {
+			continue
+		}
 		r := e.Request
-		h := http.Header{}
-		for _, hd := range r.Headers {
-			h.Add(hd.Name, hd.Value)
-		}
-		origin := h.Get("Origin")
-		if origin == "" || origin == "null" {
-			continue
-		}
-		if r.Method == http.MethodOptions && h.Get("Access-Control-Request-Method") != "" {
-			continue
-		}
+		h := r.Header()
 		u, err := url.Parse(r.URL)
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 			continue
@@ -65,9 +48,6 @@ func HAR(name string, src []byte) ([]*audit.Target, error) {
 		t, err := audit.ParseTarget(r.URL)
 		if err != nil {
 			return nil, fmt.Errorf("%s: log.entries[%d].request.url: %w", name, i, err)
-		}
-		if t.Origin == origin {
-			continue // same-origin
 		}
 		req := audit.ClientRequest{Method: strings.ToUpper(r.Method), Header: http.Header{}}
 		for n, vs := range h {
@@ -95,7 +75,7 @@ func HAR(name string, src []byte) ([]*audit.Target, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no cross-origin request (one with an Origin other than its URL's) among its %d entries", name, len(f.Log.Entries))
+		return nil, fmt.Errorf("%s: no cross-origin request (one from an origin other than its URL's) among its %d entries", name, len(f.Log.Entries))
 	}
 	return out, nil
 }

@@ -143,7 +143,7 @@ func TestHAR(t *testing.T) {
 	if _, err := source.HAR("x.har", []byte(`{"log":{"entries":[]}}`)); err == nil || !strings.Contains(err.Error(), "no cross-origin request") {
 		t.Errorf("empty HAR: %v", err)
 	}
-	if _, err := source.HAR("x.har", []byte(`<html>`)); err == nil || !strings.Contains(err.Error(), "not a HAR file") {
+	if _, err := source.HAR("x.har", []byte(`<html>`)); err == nil || !strings.Contains(err.Error(), "reading the HAR") {
 		t.Errorf("not JSON: %v", err)
 	}
 }
@@ -181,5 +181,37 @@ func TestOpenAPIPreflightsAskWhatTheClientSends(t *testing.T) {
 		if slices.Contains(asked, "PUT content-type") {
 			t.Errorf("thorough=%t: a preflight asked for the default JSON PUT although the document says what the client sends", thorough)
 		}
+	}
+}
+
+// A HAR that Chromium 156 recorded (e2e TestChromium_har, kept for check
+// --har): its preflights are typed "other", and the request blocked at its
+// preflight (/har/token) was recorded without its Origin header, so only
+// its Referer says where it came from. Every cross-origin URL becomes a
+// target, the blocked one included, with the header the page set.
+func TestHAR_chromiumRecording(t *testing.T) {
+	src, err := os.ReadFile("../../devtools/testdata/har/chromium-156.har")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := source.HAR("chromium-156.har", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const api, page = "http://127.0.0.1:32945/har/", "http://127.0.0.1:45957"
+	want := []string{api + "open", api + "closed", api + "put", api + "token", api + "cred", api + "redirect", api + "open?from=redirect"}
+	if got := urls(ts); !slices.Equal(got, want) {
+		t.Fatalf("targets %q; want %q", got, want)
+	}
+	for _, tg := range ts {
+		if !slices.Equal(tg.Origins, []string{page}) {
+			t.Errorf("%s: origins %q; want [%s]", tg.URL, tg.Origins, page)
+		}
+	}
+	if got, want := describe(ts[2]), []string{"PUT Content-Type:application/json"}; !slices.Equal(got, want) {
+		t.Errorf("put: requests %q; want %q", got, want)
+	}
+	if got, want := describe(ts[3]), []string{"GET X-Token:" + "crossgate"}; !slices.Equal(got, want) {
+		t.Errorf("token (blocked at its preflight): requests %q; want %q", got, want)
 	}
 }
