@@ -16,8 +16,9 @@ const policies = [
     origins: [], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
     varyActual: "",
-    varyPreflight: "Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: false,
       methods: "",
@@ -34,8 +35,9 @@ const policies = [
     origins: ["https://app.example.com", /^https:\/\/(?:[a-z0-9_-]{1,63}\.)+preview\.example\.com$/], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
     varyActual: "Origin",
-    varyPreflight: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: true,
       methods: "GET,POST,PUT,PATCH,DELETE",
@@ -52,8 +54,9 @@ const policies = [
     origins: ["https://admin.example.com"], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
     varyActual: "Origin",
-    varyPreflight: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: true,
       methods: "GET,POST,PUT,DELETE",
@@ -153,6 +156,27 @@ function originAllowed(p, origin) {
   return p.origins.some((o) => (o instanceof RegExp ? o.test(origin) : o === origin));
 }
 
+// crossOriginWrite reports whether req is a write that protect_writes
+// refuses: as Go's net/http.CrossOriginProtection decides (the cors
+// package's Config.ProtectWrites builds on it), a method other than GET,
+// HEAD and OPTIONS, with Sec-Fetch-Site other than same-origin and none,
+// or without Sec-Fetch-Site an Origin whose host is not the Host; unless
+// the request's one Origin is allowed.
+function crossOriginWrite(p, req) {
+  if (!p.protectWrites || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return false;
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return false;
+  } else {
+    if (origin === undefined) return false; // not from a browser
+    try {
+      if (new URL(origin).host === req.headers.host) return false;
+    } catch (e) { /* a malformed Origin is cross-origin */ }
+  }
+  return !(origin !== undefined && originAllowed(p, origin));
+}
+
 function vary(res, value) {
   if (value) value.split(', ').forEach((v) => res.vary(v));
 }
@@ -169,6 +193,10 @@ function crossgateCors(req, res, next) {
     return next();
   }
   const allowed = origin !== undefined && originAllowed(p, origin);
+  if (crossOriginWrite(p, req)) {
+    vary(res, p.varyActual);
+    return res.status(403).type('text/plain').send('403 Forbidden: cross-origin write refused');
+  }
   if (preflight) {
     vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
@@ -184,7 +212,17 @@ function crossgateCors(req, res, next) {
     if (p.privateNetwork && req.headers['access-control-request-private-network'] === 'true') {
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
-    return cors(Object.assign({}, p.options, { origin: p.any ? '*' : origin }))(req, res, next);
+    // cors adds Vary: Origin to preflight answers, which crossgate's do
+    // not carry (they are not cached): let it continue here, drop that,
+    // and answer as cors would have.
+    const options = Object.assign({}, p.options, { origin: p.any ? '*' : origin, preflightContinue: true });
+    return cors(options)(req, res, () => {
+      res.removeHeader('Vary');
+      vary(res, p.varyPreflight);
+      res.statusCode = p.options.optionsSuccessStatus;
+      res.setHeader('Content-Length', '0');
+      res.end();
+    });
   }
   vary(res, p.varyActual);
   if (!allowed && !p.any) return next();
