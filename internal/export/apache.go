@@ -19,6 +19,7 @@ var apacheTarget = &Target{
 		c := ProxyCaps()
 		c.PreflightStatus = Approx("a preflight_status other than 204 is answered by mod_rewrite's R=NNN, which sends Apache's error-page body with it")
 		c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: mod_headers cannot make the policy's headers give way to the upstream's per response")
+		c.ProtectWrites = Yes
 		return c
 	}(),
 	Render:        renderApache,
@@ -181,6 +182,23 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 		} else {
 			fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_HAS_ORIGIN} !=1\n    RewriteRule ^ - [E=CG_VARY_%s:1]\n", cond, i)
 		}
+		// A WebSocket handshake from an origin the policy does not allow
+		// (nor the Host's own, any case), or without Origin unless
+		// websocket_allow_no_origin.
+		ws := "    RewriteCond %{HTTP:Upgrade} websocket [NC,NV]\n    RewriteCond %{HTTP:Connection} upgrade [NC,NV]\n"
+		refuseWS := fmt.Sprintf("    RewriteRule ^ - [E=CG_VARY_%s:1,R=403,L]\n", i)
+		fmt.Fprintf(b, "    # A WebSocket handshake it refuses.\n%s%s    RewriteCond %%{ENV:CG_OK} !=1\n    RewriteCond %%{HTTP:Origin} . [NV]\n    RewriteCond \"%%{HTTP:Origin}|%%{HTTP_HOST}\" \"!^[^:/|]+://([^/|]+)\\|\\1$\" [NC,NV]\n%s", cond, ws, refuseWS)
+		if !p.WebSocketAllowNoOrigin {
+			fmt.Fprintf(b, "%s%s    RewriteCond %%{HTTP:Origin} ^$ [NV]\n%s", cond, ws, refuseWS)
+		}
+		if p.ProtectWrites {
+			// A write (not GET, HEAD, OPTIONS) is cross-origin when
+			// Sec-Fetch-Site says so, or, without it, when the Origin's
+			// host is not the Host (net/http.CrossOriginProtection).
+			refuseWrite := fmt.Sprintf("    RewriteRule ^ - [E=CG_VARY_%s:1,R=403,L]\n", i)
+			fmt.Fprintf(b, "    # protect_writes: a cross-origin write from an origin not allowed.\n%s    RewriteCond %%{REQUEST_METHOD} !^(GET|HEAD|OPTIONS)$\n    RewriteCond %%{ENV:CG_OK} !=1\n    RewriteCond %%{HTTP:Sec-Fetch-Site} . [NV]\n    RewriteCond %%{HTTP:Sec-Fetch-Site} !^(same-origin|none)$ [NV]\n%s", cond, refuseWrite)
+			fmt.Fprintf(b, "%s    RewriteCond %%{REQUEST_METHOD} !^(GET|HEAD|OPTIONS)$\n    RewriteCond %%{ENV:CG_OK} !=1\n    RewriteCond %%{HTTP:Sec-Fetch-Site} ^$ [NV]\n    RewriteCond %%{HTTP:Origin} . [NV]\n    RewriteCond \"%%{HTTP:Origin}|%%{HTTP_HOST}\" \"!^[^:/|]+://([^/|]+)\\|\\1$\" [NV]\n%s", cond, refuseWrite)
+		}
 		// Preflights: answered here, never proxied.
 		if p.AllowPrivateNetwork {
 			fmt.Fprintf(b, "%s    RewriteCond %%{ENV:CG_PF} =1\n    RewriteCond %%{ENV:CG_OK} =1\n    RewriteCond %%{HTTP:Access-Control-Request-Private-Network} =true [NV]\n    RewriteRule ^ - [E=CG_PNA_%s:1]\n", cond, i)
@@ -199,6 +217,8 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 	}
 	b.WriteString("\n    # No policy: preflights are refused, with no CORS header.\n")
 	b.WriteString("    RewriteCond %{ENV:CG_P} =none\n    RewriteCond %{ENV:CG_PF} =1\n    RewriteRule ^ - [R=403,L]\n")
+	b.WriteString("    # No policy: only the Host's own origin may open a WebSocket.\n")
+	b.WriteString("    RewriteCond %{ENV:CG_P} =none\n    RewriteCond %{HTTP:Upgrade} websocket [NC,NV]\n    RewriteCond %{HTTP:Connection} upgrade [NC,NV]\n    RewriteCond \"%{HTTP:Origin}|%{HTTP_HOST}\" \"!^[^:/|]+://([^/|]+)\\|\\1$\" [NC,NV]\n    RewriteRule ^ - [R=403,L]\n")
 	for _, l := range s.Locations {
 		up := pl.Upstream
 		if l.Policy != nil {
@@ -269,9 +289,9 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 			// A target without a backreference gets the request's path
 			// appended by mod_proxy: capture the path instead.
 			base := strings.TrimSuffix(target, l.Path)
-			fmt.Fprintf(b, "    ProxyPassMatch %s %s\n", aq("^("+QuoteMeta(l.Path, PCRE)+")$"), aq(base+"$1"))
+			fmt.Fprintf(b, "    ProxyPassMatch %s %s upgrade=websocket\n", aq("^("+QuoteMeta(l.Path, PCRE)+")$"), aq(base+"$1"))
 		} else {
-			fmt.Fprintf(b, "    ProxyPass %s %s\n", aq(l.Path), aq(target))
+			fmt.Fprintf(b, "    ProxyPass %s %s upgrade=websocket\n", aq(l.Path), aq(target))
 		}
 	}
 	if anyHTTPS(pl) {

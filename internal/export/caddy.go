@@ -13,6 +13,7 @@ import (
 // --config FILE). Modules: https://caddyserver.com/docs/json/apps/http/.
 var caddyCaps = func() Caps {
 	c := ProxyCaps()
+	c.ProtectWrites = Yes
 	c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: Caddy's response matchers cannot test that the upstream sent no Access-Control-* header")
 	return c
 }()
@@ -134,7 +135,13 @@ func caddyRoutes(pl *Plan) (routes, errRoutes []cRoute, err error) {
 	return routes, errRoutes, nil
 }
 
+// sameHostExpr is true when the Origin is the Host's own (crossgate
+// compares host and port, any case, whatever the scheme; browsers send
+// http and https origins).
+const sameHostExpr = `{http.request.header.Origin}.lowerAscii() == ("http://" + {http.request.hostport}).lowerAscii() || {http.request.header.Origin}.lowerAscii() == ("https://" + {http.request.hostport}).lowerAscii()`
+
 var (
+	mWebSocket = []cMatch{{Kind: "header", Field: "Upgrade", Value: "(?i)websocket"}, {Kind: "header", Field: "Connection", Value: "(?i)upgrade"}}
 	mPreflight = []cMatch{{Kind: "method", Value: "OPTIONS"}, {Kind: "present", Field: "Origin"}, {Kind: "present", Field: "Access-Control-Request-Method"}}
 	mNoOrigin  = cMatch{Kind: "present", Field: "Origin", Not: true}
 	mHasOrigin = cMatch{Kind: "present", Field: "Origin"}
@@ -171,6 +178,8 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	if p == nil {
 		main = []cRoute{
 			{Comment: "no policy: preflights are refused", Match: mPreflight, Handlers: []cHandler{{Status: "403"}}},
+			{Comment: "no policy: only the Host's own origin may open a WebSocket",
+				Match: append(append([]cMatch(nil), mWebSocket...), cMatch{Kind: "expr", Value: "!(" + sameHostExpr + ")"}), Handlers: []cHandler{{Status: "403"}}},
 			lastRoute,
 		}
 		return main, []cRoute{errEnd}, nil
@@ -250,6 +259,38 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 		}
 	}
 	main = append(main, headerRoutes...)
+	// WebSocket handshakes, which CORS does not cover: refused from an
+	// origin the policy does not allow (nor the Host's own), and without
+	// Origin unless websocket_allow_no_origin, as crossgate proxy does.
+	if !p.AnyOrigin {
+		main = append(main, cRoute{Comment: "a WebSocket handshake from an origin the policy does not allow",
+			Match: append(append([]cMatch(nil), mWebSocket...), mHasOrigin,
+				cMatch{Kind: "header", Field: "Origin", Value: p.OriginsRegex(RE2), Not: true},
+				cMatch{Kind: "expr", Value: "!(" + sameHostExpr + ")"}),
+			Handlers: []cHandler{{Status: "403"}}})
+	}
+	if !p.WebSocketAllowNoOrigin {
+		main = append(main, cRoute{Comment: "a WebSocket handshake without Origin (not a browser)",
+			Match:    append(append([]cMatch(nil), mWebSocket...), mNoOrigin),
+			Handlers: []cHandler{{Status: "403"}}})
+	}
+	if p.ProtectWrites && !p.AnyOrigin {
+		// A write (not GET, HEAD, OPTIONS) is cross-origin when
+		// Sec-Fetch-Site says so, or, without it, when the Origin is not
+		// the Host's (net/http.CrossOriginProtection compares the host).
+		write := []cMatch{{Kind: "methods", Value: "GET HEAD OPTIONS", Not: true}, {Kind: "header", Field: "Origin", Value: p.OriginsRegex(RE2), Not: true}}
+		refused := []cHandler{{Status: "403"}}
+		main = append(main,
+			cRoute{Comment: "protect_writes: a cross-site write (Sec-Fetch-Site)",
+				Match: append(append([]cMatch(nil), write...), cMatch{Kind: "present", Field: "Sec-Fetch-Site"},
+					cMatch{Kind: "header", Field: "Sec-Fetch-Site", Value: "^(same-origin|none)$", Not: true}),
+				Handlers: refused},
+			cRoute{Comment: "protect_writes: a write from another host's Origin, without Sec-Fetch-Site",
+				Match: append(append([]cMatch(nil), write...), cMatch{Kind: "present", Field: "Sec-Fetch-Site", Not: true}, mHasOrigin,
+					cMatch{Kind: "expr", Value: `{http.request.header.Origin} != "http://" + {http.request.hostport} && {http.request.header.Origin} != "https://" + {http.request.hostport}`}),
+				Handlers: refused},
+		)
+	}
 	main = append(main, lastRoute)
 	return main, append(headerRoutes, errEnd), nil
 }
@@ -312,6 +353,10 @@ func jsonMatch(ms []cMatch) map[string]any {
 			one["header"] = map[string]any{m.Field: []string{"*"}}
 		case "method":
 			one["method"] = []string{m.Value}
+		case "methods":
+			one["method"] = strings.Fields(m.Value)
+		case "expr":
+			one["expression"] = m.Value
 		}
 		if m.Not {
 			not = append(not, one)
@@ -486,8 +531,10 @@ func (cw *caddyfileWriter) matcher(ms []cMatch) string {
 			return "header_regexp " + m.Field + " `" + m.Value + "`"
 		case "present":
 			return "header " + m.Field + " *"
-		case "method":
+		case "method", "methods":
 			return "method " + m.Value
+		case "expr":
+			return "expression `" + m.Value + "`"
 		}
 		return ""
 	}

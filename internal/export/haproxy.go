@@ -171,6 +171,25 @@ frontend crossgate
 			fmt.Fprintf(&b, "    http-request set-var(txn.kind) str(pf_bad) if %s { req.fhdr_cnt(access-control-request-headers) gt 0 } !{ req.fhdr(access-control-request-headers) -m reg '%s' }\n", pol, HeadersSyntaxRegex)
 		}
 	}
+	b.WriteString(`
+    # WebSocket handshakes (RFC 6455 §4.1), which CORS does not cover: refused
+    # from an origin the policy does not allow, unless the Origin is the
+    # Host's own (same host and port, any case), and without Origin unless
+    # websocket_allow_no_origin, as crossgate proxy refuses them.
+    acl cg_ws req.fhdr(upgrade) -m reg -i websocket
+    acl cg_ws_conn req.fhdr(connection) -m reg -i upgrade
+    http-request set-var(txn.ohostl) req.fhdr(origin),regsub(^[^:/]*://,),lower if cg_has_origin
+    http-request set-var(txn.rhostl) req.fhdr(host),lower
+    acl cg_ws_same var(txn.ohostl),strcmp(txn.rhostl) eq 0
+    http-request deny deny_status 403 if { var(txn.pol) -m str none } cg_ws cg_ws_conn !cg_ws_same
+`)
+	for _, p := range pl.Policies {
+		pol := fmt.Sprintf("{ var(txn.pol) -m str p%d }", p.Index)
+		fmt.Fprintf(&b, "    http-request deny deny_status 403 if %s cg_ws cg_ws_conn cg_has_origin !cg_ok !cg_ws_same # %q\n", pol, p.Name)
+		if !p.WebSocketAllowNoOrigin {
+			fmt.Fprintf(&b, "    http-request deny deny_status 403 if %s cg_ws cg_ws_conn !cg_has_origin # %q\n", pol, p.Name)
+		}
+	}
 	if anyPolicy(pl, func(p *Policy) bool { return p.ProtectWrites }) {
 		b.WriteString(`
     # protect_writes: a write (not GET, HEAD, OPTIONS) is cross-origin when

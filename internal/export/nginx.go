@@ -141,6 +141,28 @@ func renderNginx(pl *Plan, w io.Writer) error {
 		fmt.Fprintf(&b, "map $http_access_control_request_headers $cg_acrh_ok {\n    \"\" 1;\n    %s 1;\n    default 0;\n}\n", nq("~"+HeadersSyntaxRegex))
 		b.WriteString("map \"$cg_acrm_ok$cg_acrh_ok\" $cg_malformed {\n    11 0;\n    default 1;\n}\n")
 	}
+	b.WriteString(`# WebSocket handshakes (RFC 6455 §4.1), which CORS does not cover: crossgate
+# proxy refuses those from an origin the policy does not allow, unless the
+# Origin is the Host's own (same host and port, any case), and those without
+# Origin unless websocket_allow_no_origin.
+map "$http_connection|$http_upgrade" $cg_ws {
+    "~*upgrade[^|]*\|.*websocket" 1;
+    default 0;
+}
+map "$http_origin|$http_host" $cg_ws_same {
+    "~*^[^:/|]+://([^/|]+)\|\1$" 1;
+    default 0;
+}
+# Upgrades (WebSockets) are forwarded with their hop-by-hop headers.
+map $http_upgrade $cg_connection {
+    "" "";
+    default upgrade;
+}
+map "$cg_ws$cg_ws_same" $cg_ws_nopolicy {
+    10 1;
+    default 0;
+}
+`)
 	if anyPolicy(pl, func(p *Policy) bool { return p.ProtectWrites }) {
 		b.WriteString(`# protect_writes: a write (not GET, HEAD, OPTIONS) is cross-origin when
 # Sec-Fetch-Site says so (anything but same-origin or none), or, without it,
@@ -330,6 +352,12 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 		fmt.Fprintf(b, "map \"%s|$http_access_control_request_private_network\" %s {\n    default \"\";\n    \"pf_ok|true\" true;\n}\n",
 			nginxVar(p, "kind"), nginxVar(p, "acapn"))
 	}
+	noOrigin := "1"
+	if p.WebSocketAllowNoOrigin {
+		noOrigin = "0"
+	}
+	fmt.Fprintf(b, "# A WebSocket handshake it refuses.\nmap \"$cg_ws$cg_has_origin%s$cg_ws_same\" %s {\n    1100 1;\n    1000 %s;\n    1010 %s;\n    default 0;\n}\n",
+		okVar, nginxVar(p, "wsrefuse"), noOrigin, noOrigin)
 	if p.ProtectWrites {
 		fmt.Fprintf(b, "# protect_writes: a cross-origin write from an origin not allowed.\nmap \"$cg_xwrite%s\" %s {\n    10 1;\n    default 0;\n}\n", okVar, nginxVar(p, "refuse"))
 	}
@@ -371,6 +399,7 @@ func nginxLocation(b *strings.Builder, pl *Plan, l Location) error {
 		if p.RefuseAuthorization || p.StrictPreflight {
 			fmt.Fprintf(b, "        if (%s = pf_bad) {\n            return 403;\n        }\n", nginxVar(p, "kind"))
 		}
+		fmt.Fprintf(b, "        if (%s = 1) {\n            return 403;\n        }\n", nginxVar(p, "wsrefuse"))
 		if p.ProtectWrites {
 			fmt.Fprintf(b, "        if (%s = 1) {\n            return 403 \"403 Forbidden: a cross-origin write from an origin the policy does not allow\\n\";\n        }\n", nginxVar(p, "refuse"))
 		}
@@ -396,6 +425,7 @@ func nginxLocation(b *strings.Builder, pl *Plan, l Location) error {
 	} else {
 		b.WriteString("        # no policy: no CORS headers, and preflights are refused\n")
 		b.WriteString("        if ($cg_preflight = 1) {\n            return 403;\n        }\n")
+		b.WriteString("        if ($cg_ws_nopolicy = 1) {\n            return 403;\n        }\n")
 	}
 	if p == nil || !p.KeepUpstreamCORS {
 		for _, h := range corsResponseHeaders {
@@ -410,7 +440,7 @@ func nginxLocation(b *strings.Builder, pl *Plan, l Location) error {
 	if err != nil {
 		return err
 	}
-	b.WriteString("        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n")
+	b.WriteString("        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n        proxy_set_header Connection $cg_connection;\n")
 	if u.Scheme == "https" {
 		b.WriteString("        proxy_ssl_server_name on;\n        proxy_ssl_verify on;\n" +
 			"        proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;\n")

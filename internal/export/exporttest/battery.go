@@ -67,6 +67,24 @@ func Battery(pl *export.Plan) []Case {
 			add(Case{Name: name("attack " + a), Host: host, Target: base, Origin: a})
 		}
 		add(Case{Name: name("no Origin"), Host: host, Target: base})
+		// WebSocket handshakes: crossgate proxy refuses those from an
+		// origin the policy does not allow (nor the host's own), and those
+		// without Origin unless websocket_allow_no_origin.
+		ws := func(h http.Header) http.Header {
+			h = h.Clone()
+			if h == nil {
+				h = http.Header{}
+			}
+			h.Set("Connection", "Upgrade")
+			h.Set("Upgrade", "websocket")
+			h.Set("Sec-WebSocket-Version", "13")
+			h.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+			return h
+		}
+		add(Case{Name: name("WebSocket from an allowed origin"), Host: host, Target: base, Origin: good, Header: ws(nil)})
+		add(Case{Name: name("WebSocket from a refused origin"), Host: host, Target: base, Origin: "https://evil.test", Header: ws(nil)})
+		add(Case{Name: name("WebSocket from the host's own origin"), Host: host, Target: base, Origin: "http://" + host, Header: ws(nil)})
+		add(Case{Name: name("WebSocket without Origin"), Host: host, Target: base, Header: ws(nil)})
 		// Writes, which protect_writes refuses when cross-origin from an
 		// origin the policy does not allow (Sec-Fetch-Site, else Origin
 		// against Host, as net/http.CrossOriginProtection decides).

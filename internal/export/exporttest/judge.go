@@ -103,6 +103,14 @@ func Send(client *http.Client, base, prefix string, c Case, up *Upstream) (Outco
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	o := Outcome{Status: resp.StatusCode, Omit: "-", Include: "-"}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// An upgrade went through: CORS does not apply to what follows,
+		// and the 101's own headers are the upstream's.
+		if s, ok := SeenAnywhere(id); ok {
+			o.Reached, o.Path, o.Upstream = true, s.Path, s.Upstream
+		}
+		return o, nil
+	}
 	r := fetch.Response{Status: resp.StatusCode, Header: resp.Header}
 	switch {
 	case plan != nil:

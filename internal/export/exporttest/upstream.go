@@ -6,6 +6,8 @@
 package exporttest
 
 import (
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -77,6 +79,21 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 		u.seen[id] = s
 		u.mu.Unlock()
 		seen.Store(id, s)
+	}
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		// Accept the handshake (RFC 6455 §4.2.2), then hang up: what
+		// counts is that the upgrade went through.
+		sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(brw, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+			base64.StdEncoding.EncodeToString(sum[:]))
+		brw.Flush()
+		conn.Close()
+		return
 	}
 	for k, v := range UpstreamHeaders {
 		w.Header().Set(k, v)
