@@ -17,6 +17,7 @@ const policies = [
     refuseAuthorization: false,
     privateNetwork: false,
     protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
+    webSocketNoOrigin: false, // websocket_allow_no_origin
     varyActual: "Origin",
     varyPreflight: "",
     options: {
@@ -97,7 +98,9 @@ function routeFor(host, path) {
 // read the path decoded.
 function policyFor(req) {
   const host = requestHost(req);
-  const path = normalizePath(req.path);
+  // req.path in Express; the raw target's path on an 'upgrade' event.
+  const raw = req.path !== undefined ? req.path : (req.url || '/').split('?')[0];
+  const path = normalizePath(raw);
   const r = routeFor(host, path);
   if (path.includes('%2F') || path.includes('%5C')) {
     const decoded = normalizePath(path.replace(/%2F|%5C/g, '/'));
@@ -132,6 +135,33 @@ function crossOriginWrite(p, req) {
   return !(origin !== undefined && originAllowed(p, origin));
 }
 
+function isWebSocket(req) {
+  const list = (v) => (v || '').toLowerCase().split(',').map((x) => x.trim());
+  return req.headers.upgrade !== undefined && list(req.headers.connection).includes('upgrade') &&
+    list(req.headers.upgrade).includes('websocket');
+}
+
+// webSocketAllowed is crossgate's check of a WebSocket handshake, which
+// CORS does not cover (RFC 6455 §10.2): its one Origin must be allowed by
+// the policy or be the host's own; without Origin only under
+// websocket_allow_no_origin.
+function webSocketAllowed(p, req) {
+  const origin = req.headers.origin;
+  if (origin === undefined) return !!(p && p.webSocketNoOrigin);
+  if (p && originAllowed(p, origin)) return true;
+  const i = origin.indexOf('://');
+  if (i < 0 || origin.includes(',') || /[/?#@\s]/.test(origin.slice(i + 3))) return false;
+  return origin.slice(i + 3).toLowerCase() === (req.headers.host || '').toLowerCase();
+}
+
+// checkWebSocket reports whether the handshake req may proceed; a server
+// that takes upgrades itself (server.on('upgrade')) must answer 403 when
+// it may not. Requests that reach the middleware are checked there.
+function checkWebSocket(req) {
+  const p = policyFor(req);
+  return p !== undefined && webSocketAllowed(p, req);
+}
+
 function vary(res, value) {
   if (value) value.split(', ').forEach((v) => res.vary(v));
 }
@@ -143,11 +173,23 @@ function crossgateCors(req, res, next) {
   const preflight = req.method === 'OPTIONS' && origin !== undefined &&
     req.headers['access-control-request-method'] !== undefined;
   if (!p) {
-    // No policy: no CORS headers, and preflights are refused.
+    // No policy: no CORS headers, and preflights are refused, and
+    // WebSocket handshakes but from the host's own origin.
     if (preflight) return res.status(403).end();
+    if (isWebSocket(req) && !webSocketAllowed(null, req)) {
+      return res.status(403).type('text/plain').send('403 Forbidden: WebSocket handshake refused');
+    }
     return next();
   }
   const allowed = origin !== undefined && originAllowed(p, origin);
+  if (isWebSocket(req) && !webSocketAllowed(p, req)) {
+    // Refused with the CORS headers the policy gives every answer
+    // (Vary: Origin, or for "*" Access-Control-Allow-Origin: *).
+    vary(res, p.varyActual);
+    const refuse = () => res.status(403).type('text/plain').send('403 Forbidden: WebSocket handshake refused');
+    if (!p.any) return refuse();
+    return cors(Object.assign({}, p.options, { origin: '*' }))(req, res, refuse);
+  }
   if (crossOriginWrite(p, req)) {
     vary(res, p.varyActual);
     return res.status(403).type('text/plain').send('403 Forbidden: cross-origin write refused');
@@ -196,5 +238,6 @@ module.exports = function (app) {
   return app;
 };
 module.exports.middleware = crossgateCors;
+module.exports.checkWebSocket = checkWebSocket;
 module.exports.policyFor = policyFor;
 module.exports.normalizePath = normalizePath;
