@@ -35,6 +35,7 @@ var expressTarget = &Target{
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.ProtectWrites = Yes
+		c.WebSocketNoOrigin = Yes // checkWebSocket, and the middleware
 		return c
 	}(),
 }
