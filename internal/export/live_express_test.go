@@ -140,3 +140,23 @@ func TestLiveExpress(t *testing.T) {
 		})
 	}
 }
+
+// wsNoOrigin lets WebSocket handshakes without Origin through, which the
+// examples do not.
+const wsNoOrigin = `policies:
+  - name: ws
+    match: { paths: [/ws] }
+    allow_origins: [https://app.example.com]
+    websocket_allow_no_origin: true
+    protect_writes: true
+`
+
+func TestLiveExpressWebSocketNoOrigin(t *testing.T) {
+	tg, _ := export.Lookup("express")
+	file := filepath.Join(t.TempDir(), "ws.yaml")
+	if err := os.WriteFile(file, []byte(wsNoOrigin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := exporttest.Run(t, file, tg, startExpress, exporttest.Options{IgnorePath: true})
+	exporttest.AuditExport(t, file, res)
+}
