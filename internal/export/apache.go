@@ -20,6 +20,7 @@ var apacheTarget = &Target{
 		c.PreflightStatus = Approx("a preflight_status other than 204 is answered by mod_rewrite's R=NNN, which sends Apache's error-page body with it")
 		c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: mod_headers cannot make the policy's headers give way to the upstream's per response")
 		c.ProtectWrites = Yes
+		c.WebSocketNoOrigin = Yes
 		return c
 	}(),
 	Render:        renderApache,

@@ -14,6 +14,7 @@ import (
 var caddyCaps = func() Caps {
 	c := ProxyCaps()
 	c.ProtectWrites = Yes
+	c.WebSocketNoOrigin = Yes
 	c.KeepUpstreamCORS = No("keep_upstream_cors is not rendered: Caddy's response matchers cannot test that the upstream sent no Access-Control-* header")
 	return c
 }()

@@ -142,8 +142,10 @@ var CapFields = []capField{
 
 // ProxyCaps are the capabilities of a server that can do everything
 // crossgate proxy does for CORS, the starting point of nginx, Apache,
-// HAProxy and Caddy, which override what they lack. ProtectWrites is No
-// here: a target that renders protect_writes sets it itself.
+// HAProxy and Caddy, which override what they lack. ProtectWrites and
+// WebSocketNoOrigin are No here: a target that renders crossgate proxy's
+// refusals beyond CORS (cross-origin writes, WebSocket handshakes) sets
+// them itself.
 func ProxyCaps() Caps {
 	return Caps{
 		ExactOrigins: Yes, Subdomains: Yes, AnyPort: Yes, AnyOrigin: Yes,
@@ -153,8 +155,9 @@ func ProxyCaps() Caps {
 		PrivateNetwork: Yes, PreflightStatus: Yes, RefusedPreflight: Yes,
 		PerHost: Yes, PerPath: Yes, MultiplePolicies: Yes, PerPolicyUpstream: Yes,
 		StripUpstream: Yes, KeepUpstreamCORS: Yes, Vary: Yes, ErrorResponses: Yes,
-		// crossgate proxy's refusals beyond CORS: each target says.
+		// crossgate proxy's refusals beyond CORS: a target that renders
+		// them sets them itself (nginx, Apache, HAProxy and Caddy do).
 		ProtectWrites:     No("protect_writes is not rendered: cross-origin writes reach the upstream"),
-		WebSocketNoOrigin: Yes,
+		WebSocketNoOrigin: No("websocket_allow_no_origin is not rendered: crossgate proxy's WebSocket origin check is not exported"),
 	}
 }

@@ -16,6 +16,7 @@ var haproxyTarget = &Target{
 	Caps: func() Caps {
 		c := ProxyCaps()
 		c.ProtectWrites = Yes
+		c.WebSocketNoOrigin = Yes
 		return c
 	}(),
 	Render:        renderHAProxy,

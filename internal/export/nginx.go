@@ -20,6 +20,7 @@ var nginxTarget = &Target{
 	Caps: func() Caps {
 		c := ProxyCaps()
 		c.ProtectWrites = Yes
+		c.WebSocketNoOrigin = Yes
 		return c
 	}(),
 	Render:        renderNginx,
