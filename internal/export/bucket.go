@@ -26,6 +26,8 @@ func bucketCaps(service string) Caps {
 		KeepUpstreamCORS:  NA("the " + service + " is its own origin"),
 		PrivateNetwork:    No("bucket CORS has no private network field"),
 		PreflightStatus:   No("the " + service + " answers preflights with 200"),
+		ProtectWrites:     No("the " + service + " cannot refuse cross-origin writes by origin: its access control is its own (IAM, SAS, ACLs)"),
+		WebSocketNoOrigin: NA("the " + service + " serves no WebSockets"),
 	}
 }
 

@@ -39,7 +39,8 @@ var djangoTarget = &Target{
 		c.PerPolicyUpstream = NA("the app is the origin")
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
-		c.Vary = Approx(`django-cors-headers sends Vary: Origin only, also for "*" and on preflights (no Access-Control-Request-Method, -Headers)`)
+		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes (Channels has its own origin check)")
+		c.Vary = Approx(`django-cors-headers sends Vary: Origin on every response of its paths, also for "*" and on preflights`)
 		return c
 	}(),
 }

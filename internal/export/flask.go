@@ -43,7 +43,8 @@ var flaskTarget = &Target{
 		c.PerPolicyUpstream = NA("the app is the origin")
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
-		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none, and preflights get no Vary for their request headers")
+		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes")
+		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none")
 		return c
 	}(),
 }

@@ -73,7 +73,8 @@ func gatewayAPIExtra(pl *Plan) []Difference {
 				`allowHeaders "*" cannot be listed with other names; "*" alone is written`))
 		}
 	}
-	return append(diffs, ipHostDiffs(pl, "HTTPRoute hostnames cannot be IP addresses; the host is left out")...)
+	diffs = append(diffs, ipHostDiffs(pl, "HTTPRoute hostnames cannot be IP addresses; the host is left out")...)
+	return append(diffs, webSocketDiff(pl, "the Gateway API")...)
 }
 
 // policyDiff is a Difference of p for a target's Extra.

@@ -97,7 +97,8 @@ func ingressNginxExtra(pl *Plan) []Difference {
 				"the upstream's path is not put before the request's (that needs rewrite-target)"))
 		}
 	}
-	return append(diffs, ipHostDiffs(pl, "Ingress hosts cannot be IP addresses; the host is left out")...)
+	diffs = append(diffs, ipHostDiffs(pl, "Ingress hosts cannot be IP addresses; the host is left out")...)
+	return append(diffs, webSocketDiff(pl, "ingress-nginx")...)
 }
 
 type ingress struct {

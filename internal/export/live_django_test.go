@@ -116,7 +116,7 @@ const oneOnPath = `policies:
 
 // djangoAccepted are the approximations of django-cors-headers a page
 // cannot see (see the caps).
-var djangoAccepted = []string{"with 200 without Access-Control-Allow-Origin", "Vary: Origin only", "not normalised", "to refused origins too"}
+var djangoAccepted = []string{"with 200 without Access-Control-Allow-Origin", "Vary: Origin on every response", "not normalised", "to refused origins too"}
 
 func TestLiveDjango(t *testing.T) {
 	tg, _ := export.Lookup("django")

@@ -46,12 +46,16 @@ func nodeModules(t *testing.T, pkgs ...string) string {
 const expressApp = `'use strict';
 const express = require('express');
 const http = require('http');
+const net = require('net');
 const [conf, host, port, upstream] = process.argv.slice(2);
 const app = express();
-require(conf)(app);
+const crossgate = require(conf);
+crossgate(app);
 app.use((req, res) => {
   const u = new URL(upstream);
-  const out = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.originalUrl, headers: req.headers }, (up) => {
+  const headers = Object.assign({}, req.headers);
+  delete headers.connection; delete headers.upgrade; // the upstream speaks no WebSocket
+  const out = http.request({ host: u.hostname, port: u.port, method: req.method, path: req.originalUrl, headers }, (up) => {
     for (const [k, v] of Object.entries(up.headers)) {
       if (k.startsWith('access-control-')) continue;
       if (k === 'vary') { res.vary(v); continue; }
@@ -63,7 +67,34 @@ app.use((req, res) => {
   out.on('error', () => res.status(502).end());
   req.pipe(out);
 });
-app.listen(Number(port), host);
+const server = app.listen(Number(port), host);
+// Handshakes come as 'upgrade' events, not through the middleware: the
+// module's checkWebSocket refuses those crossgate refuses; the others are
+// answered by the app like any request (the upstream speaks no WebSocket).
+server.on('upgrade', (req, socket, head) => {
+  if (!crossgate.checkWebSocket(req)) {
+    // Refused: the module's middleware answers, as for any request.
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    res.on('finish', () => socket.end());
+    app(req, res);
+    return;
+  }
+  // Allowed: tunnel the handshake to the upstream, as a WebSocket
+  // server behind the app would take it.
+  const u = new URL(upstream);
+  const up = net.connect(Number(u.port), u.hostname, () => {
+    let head0 = req.method + ' ' + req.url + ' HTTP/1.1\r\n';
+    for (let i = 0; i < req.rawHeaders.length; i += 2) head0 += req.rawHeaders[i] + ': ' + req.rawHeaders[i + 1] + '\r\n';
+    up.write(head0 + '\r\n');
+    if (head && head.length) up.write(head);
+    up.pipe(socket);
+    socket.pipe(up);
+  });
+  up.on('error', () => socket.destroy());
+  socket.on('error', () => up.destroy());
+});
 `
 
 func startExpress(t *testing.T, pl *export.Plan, conf string) {
@@ -108,4 +139,24 @@ func TestLiveExpress(t *testing.T) {
 			exporttest.AuditExport(t, file, res)
 		})
 	}
+}
+
+// wsNoOrigin lets WebSocket handshakes without Origin through, which the
+// examples do not.
+const wsNoOrigin = `policies:
+  - name: ws
+    match: { paths: [/ws] }
+    allow_origins: [https://app.example.com]
+    websocket_allow_no_origin: true
+    protect_writes: true
+`
+
+func TestLiveExpressWebSocketNoOrigin(t *testing.T) {
+	tg, _ := export.Lookup("express")
+	file := filepath.Join(t.TempDir(), "ws.yaml")
+	if err := os.WriteFile(file, []byte(wsNoOrigin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := exporttest.Run(t, file, tg, startExpress, exporttest.Options{IgnorePath: true})
+	exporttest.AuditExport(t, file, res)
 }

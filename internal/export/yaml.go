@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/crossgate/crossgate/internal/policyfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -86,6 +87,23 @@ func listenAddr(pl *Plan) (string, int) {
 	port, _ := strconv.Atoi(pl.ListenPort)
 	return host, port
 }
+
+// webSocketDiff is the difference of a target that forwards WebSocket
+// handshakes without checking their Origin, which CORS does not cover and
+// crossgate proxy does (RFC 6455 §10.2): handshakes from origins the
+// policies do not allow reach the upstream.
+func webSocketDiff(pl *Plan, target string) []Difference {
+	if len(pl.Policies) == 0 {
+		return nil
+	}
+	return []Difference{{
+		Field: "policies", Level: Unsupported, Pos: Pos0(pl),
+		Limit: target + " does not check a WebSocket handshake's Origin: handshakes from origins the policies do not allow reach the upstream (check Origin in the WebSocket server)",
+	}}
+}
+
+// Pos0 is the position of the file as a whole.
+func Pos0(pl *Plan) policyfile.Pos { return policyfile.Pos{File: pl.File} }
 
 // accessControlHeaders are the response headers crossgate proxy strips
 // from the upstream's responses (internal/gateway stripCORS) unless a

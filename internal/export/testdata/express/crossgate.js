@@ -16,8 +16,10 @@ const policies = [
     origins: [], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
+    webSocketNoOrigin: false, // websocket_allow_no_origin
     varyActual: "",
-    varyPreflight: "Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: false,
       methods: "",
@@ -34,8 +36,10 @@ const policies = [
     origins: ["https://app.example.com", /^https:\/\/(?:[a-z0-9_-]{1,63}\.)+preview\.example\.com$/], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
+    webSocketNoOrigin: false, // websocket_allow_no_origin
     varyActual: "Origin",
-    varyPreflight: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: true,
       methods: "GET,POST,PUT,PATCH,DELETE",
@@ -52,8 +56,10 @@ const policies = [
     origins: ["https://admin.example.com"], // compared byte for byte; RegExps anchored
     refuseAuthorization: false,
     privateNetwork: false,
+    protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
+    webSocketNoOrigin: false, // websocket_allow_no_origin
     varyActual: "Origin",
-    varyPreflight: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    varyPreflight: "",
     options: {
       credentials: true,
       methods: "GET,POST,PUT,DELETE",
@@ -139,7 +145,9 @@ function routeFor(host, path) {
 // read the path decoded.
 function policyFor(req) {
   const host = requestHost(req);
-  const path = normalizePath(req.path);
+  // req.path in Express; the raw target's path on an 'upgrade' event.
+  const raw = req.path !== undefined ? req.path : (req.url || '/').split('?')[0];
+  const path = normalizePath(raw);
   const r = routeFor(host, path);
   if (path.includes('%2F') || path.includes('%5C')) {
     const decoded = normalizePath(path.replace(/%2F|%5C/g, '/'));
@@ -153,6 +161,54 @@ function originAllowed(p, origin) {
   return p.origins.some((o) => (o instanceof RegExp ? o.test(origin) : o === origin));
 }
 
+// crossOriginWrite reports whether req is a write that protect_writes
+// refuses: as Go's net/http.CrossOriginProtection decides (the cors
+// package's Config.ProtectWrites builds on it), a method other than GET,
+// HEAD and OPTIONS, with Sec-Fetch-Site other than same-origin and none,
+// or without Sec-Fetch-Site an Origin whose host is not the Host; unless
+// the request's one Origin is allowed.
+function crossOriginWrite(p, req) {
+  if (!p.protectWrites || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return false;
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return false;
+  } else {
+    if (origin === undefined) return false; // not from a browser
+    try {
+      if (new URL(origin).host === req.headers.host) return false;
+    } catch (e) { /* a malformed Origin is cross-origin */ }
+  }
+  return !(origin !== undefined && originAllowed(p, origin));
+}
+
+function isWebSocket(req) {
+  const list = (v) => (v || '').toLowerCase().split(',').map((x) => x.trim());
+  return req.headers.upgrade !== undefined && list(req.headers.connection).includes('upgrade') &&
+    list(req.headers.upgrade).includes('websocket');
+}
+
+// webSocketAllowed is crossgate's check of a WebSocket handshake, which
+// CORS does not cover (RFC 6455 §10.2): its one Origin must be allowed by
+// the policy or be the host's own; without Origin only under
+// websocket_allow_no_origin.
+function webSocketAllowed(p, req) {
+  const origin = req.headers.origin;
+  if (origin === undefined) return !!(p && p.webSocketNoOrigin);
+  if (p && originAllowed(p, origin)) return true;
+  const i = origin.indexOf('://');
+  if (i < 0 || origin.includes(',') || /[/?#@\s]/.test(origin.slice(i + 3))) return false;
+  return origin.slice(i + 3).toLowerCase() === (req.headers.host || '').toLowerCase();
+}
+
+// checkWebSocket reports whether the handshake req may proceed; a server
+// that takes upgrades itself (server.on('upgrade')) must answer 403 when
+// it may not. Requests that reach the middleware are checked there.
+function checkWebSocket(req) {
+  const p = policyFor(req);
+  return p !== undefined && webSocketAllowed(p, req);
+}
+
 function vary(res, value) {
   if (value) value.split(', ').forEach((v) => res.vary(v));
 }
@@ -164,11 +220,27 @@ function crossgateCors(req, res, next) {
   const preflight = req.method === 'OPTIONS' && origin !== undefined &&
     req.headers['access-control-request-method'] !== undefined;
   if (!p) {
-    // No policy: no CORS headers, and preflights are refused.
+    // No policy: no CORS headers, and preflights are refused, and
+    // WebSocket handshakes but from the host's own origin.
     if (preflight) return res.status(403).end();
+    if (isWebSocket(req) && !webSocketAllowed(null, req)) {
+      return res.status(403).type('text/plain').send('403 Forbidden: WebSocket handshake refused');
+    }
     return next();
   }
   const allowed = origin !== undefined && originAllowed(p, origin);
+  if (isWebSocket(req) && !webSocketAllowed(p, req)) {
+    // Refused with the CORS headers the policy gives every answer
+    // (Vary: Origin, or for "*" Access-Control-Allow-Origin: *).
+    vary(res, p.varyActual);
+    const refuse = () => res.status(403).type('text/plain').send('403 Forbidden: WebSocket handshake refused');
+    if (!p.any) return refuse();
+    return cors(Object.assign({}, p.options, { origin: '*' }))(req, res, refuse);
+  }
+  if (crossOriginWrite(p, req)) {
+    vary(res, p.varyActual);
+    return res.status(403).type('text/plain').send('403 Forbidden: cross-origin write refused');
+  }
   if (preflight) {
     vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
@@ -184,7 +256,17 @@ function crossgateCors(req, res, next) {
     if (p.privateNetwork && req.headers['access-control-request-private-network'] === 'true') {
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
-    return cors(Object.assign({}, p.options, { origin: p.any ? '*' : origin }))(req, res, next);
+    // cors adds Vary: Origin to preflight answers, which crossgate's do
+    // not carry (they are not cached): let it continue here, drop that,
+    // and answer as cors would have.
+    const options = Object.assign({}, p.options, { origin: p.any ? '*' : origin, preflightContinue: true });
+    return cors(options)(req, res, () => {
+      res.removeHeader('Vary');
+      vary(res, p.varyPreflight);
+      res.statusCode = p.options.optionsSuccessStatus;
+      res.setHeader('Content-Length', '0');
+      res.end();
+    });
   }
   vary(res, p.varyActual);
   if (!allowed && !p.any) return next();
@@ -203,5 +285,6 @@ module.exports = function (app) {
   return app;
 };
 module.exports.middleware = crossgateCors;
+module.exports.checkWebSocket = checkWebSocket;
 module.exports.policyFor = policyFor;
 module.exports.normalizePath = normalizePath;
