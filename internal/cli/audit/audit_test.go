@@ -259,7 +259,7 @@ paths:
 	}{
 		{audit.Options{OpenAPIFile: dir + "/missing.yaml"}, "reading --openapi"},
 		{audit.Options{OpenAPIFile: spec}, "is relative"},
-		{audit.Options{HARFile: spec}, "not a HAR file"},
+		{audit.Options{HARFile: spec}, "reading the HAR"},
 	} {
 		tc.opts.IO = cmdutil.IO{Out: new(bytes.Buffer), ErrOut: new(bytes.Buffer)}
 		tc.opts.Concurrency, tc.opts.Timeout = 1, time.Second
