@@ -149,7 +149,7 @@ func rawDecoding(allowed func(dec string) bool, debug bool) func(string) http.Ha
 				status = "204 No Content"
 			}
 			fmt.Fprintf(buf, "HTTP/1.1 %s\r\nContent-Length: 0\r\nConnection: close\r\nVary: Origin\r\n", status)
-			if hasOrigin && debug {
+			if hasOrigin && debug && !strings.Contains(dec, "\r\n") {
 				fmt.Fprintf(buf, "X-Request-Origin: %s\r\n", dec)
 			}
 			if hasOrigin && allowed(dec) {
@@ -235,7 +235,7 @@ func lab2() []lab2Endpoint {
 		flawed("l2-vary-origin", corsRule{allow: list(l2own("l2-vary-origin"), app), creds: "always", vary: "origin"}.handler),
 		// Decodes Origin, refuses CR LF together, lets a lone LF through
 		// into a debug header.
-		flawed("l2-crlf-lf", rawDecoding(func(dec string) bool { return dec == l2own("l2-crlf-lf") }, false)),
+		flawed("l2-crlf-lf", rawDecoding(func(dec string) bool { return dec == l2own("l2-crlf-lf") }, true)),
 		// Decodes Origin, allows by prefix, writes the decoded value back.
 		flawed("l2-crlf-prefix", rawDecoding(func(dec string) bool { return strings.HasPrefix(dec, l2own("l2-crlf-prefix")) }, false)),
 		// Redirects every request, preflights too, to HTTPS.
