@@ -30,9 +30,12 @@ import (
 //     Private Network Access preflight where the arbitrary origin's
 //     preflight passes; CR/LF after a foreign origin where the server
 //     writes a foreign origin into some header (all four encodings when
-//     it writes back the text of the first); CR/LF after the allowed
-//     origin where it is allowed; CR/LF in Access-Control-Request-Headers
-//     where those are echoed.
+//     it writes back the text of the first, or leaves the first out of a
+//     header other than Access-Control-Allow-Origin that echoes foreign
+//     origins); CR/LF after the allowed origin where it is allowed, and,
+//     where that is decoded and written back, the probes that decode to
+//     something else ("%60", "+"); CR/LF in
+//     Access-Control-Request-Headers where those are echoed.
 //
 // send returns false once the audit of the target stops.
 func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
