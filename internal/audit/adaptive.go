@@ -30,9 +30,12 @@ import (
 //     Private Network Access preflight where the arbitrary origin's
 //     preflight passes; CR/LF after a foreign origin where the server
 //     writes a foreign origin into some header (all four encodings when
-//     it writes back the text of the first); CR/LF after the allowed
-//     origin where it is allowed; CR/LF in Access-Control-Request-Headers
-//     where those are echoed.
+//     it writes back the text of the first, or leaves the first out of a
+//     header other than Access-Control-Allow-Origin that echoes foreign
+//     origins); CR/LF after the allowed origin where it is allowed, and,
+//     where that is decoded and written back, the probes that decode to
+//     something else ("%60", "+"); CR/LF in
+//     Access-Control-Request-Headers where those are echoed.
 //
 // send returns false once the audit of the target stops.
 func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
@@ -127,7 +130,10 @@ func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
 		for _, k := range kinds {
 			forms := crlfProbes(t, k)
 			r := do(forms[0])
-			if r.resp != nil && echoesText(r.resp.Header, injectedName) {
+			// The other encodings where the first was decoded and written
+			// back, or where the server, which echoes foreign origins,
+			// left this one out: it filters, and may miss a lone CR or LF.
+			if r.resp != nil && (echoesText(r.resp.Header, injectedName) || echoesForeignOutside(all, own) && !echoesText(r.resp.Header, AttackerDomain)) {
 				for _, p := range forms[1:] {
 					do(p)
 				}
@@ -135,7 +141,18 @@ func adaptive(t *Target, send func(Probe) (probeResult, bool)) {
 		}
 	}
 	if allowed != "" {
-		do(Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(allowed), Method: http.MethodGet, role: roleCRLFAllowed})
+		r := do(Probe{Class: CRLFAllowedOrigin, Kind: Simple, Origin: crlfOrigin(allowed), Method: http.MethodGet, role: roleCRLFAllowed})
+		// A server that decodes Origin before writing it back answers
+		// the probes of the other families that decode to something else
+		// ("%60", and "+" as a form decoder reads it) with what it decoded
+		// (invalid-allow-origin): send them.
+		if r.resp != nil && r.resp.Header.Get(injectedName) != "" && !reflectS {
+			for _, op := range ops[2:] {
+				if !op.lead && strings.ContainsAny(op.origin, "%+") {
+					do(simple(op))
+				}
+			}
+		}
 	}
 	if reflects(&pOwn) && battery {
 		do(Probe{Class: CRLFAllowedOrigin, Kind: Preflight, Origin: crlfOrigin(own), Method: pm, Header: ph.Clone(), role: roleCRLFAllowed})
@@ -232,6 +249,24 @@ func echoesForeign(rs []probeResult, own string) bool {
 	for i := range rs {
 		r := &rs[i]
 		if r.resp != nil && r.probe.role == roleOrigin && r.probe.Origin != own && r.probe.Origin != "null" && echoesText(r.resp.Header, r.probe.Origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// echoesForeignOutside reports whether a response to a foreign origin
+// writes that origin into a header other than Access-Control-Allow-Origin
+// (a debug or log header, written whatever the origin check decides).
+func echoesForeignOutside(rs []probeResult, own string) bool {
+	for i := range rs {
+		r := &rs[i]
+		if r.resp == nil || r.probe.role != roleOrigin || r.probe.Origin == own || r.probe.Origin == "null" {
+			continue
+		}
+		h := r.resp.Header.Clone()
+		h.Del("Access-Control-Allow-Origin")
+		if echoesText(h, r.probe.Origin) {
 			return true
 		}
 	}

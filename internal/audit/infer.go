@@ -19,6 +19,9 @@ type observation struct {
 	// granted are the probe origins allowed by name, in the order sent,
 	// with the class or role that sent them.
 	granted []grantedOrigin
+	// refused are the attacker probe origins refused, so that no pattern
+	// is implied that the server does not enforce.
+	refused []string
 	// wildcard is a probe origin answered "*", or "".
 	wildcard   string
 	reflectAny bool // the arbitrary origin was allowed by name
@@ -54,6 +57,9 @@ func observe(t *Target, results []probeResult) *observation {
 		wild := isWildcard(acao)
 		passed := r.level > NoRead || r.probe.Kind == Preflight && (byName || wild) && r.resp.Status/100 == 2
 		if !passed {
+			if r.probe.role == roleOrigin && !wild {
+				o.refused = append(o.refused, r.probe.Origin)
+			}
 			continue
 		}
 		if byName && !slices.ContainsFunc(o.granted, func(g grantedOrigin) bool { return g.origin == r.probe.Origin }) {
@@ -254,6 +260,13 @@ func (o *observation) origins() ([]string, string) {
 		case AnySubdomain:
 			parent := strings.TrimPrefix(g.origin[strings.Index(g.origin, "://")+3:], "evil.")
 			p := t.URL.Scheme + "://*." + parent
+			// A one-label check (^https://[a-z]+\.parent$) allows
+			// evil.parent and refuses evil.host.parent: "*." would
+			// allow more than the server does.
+			if slices.ContainsFunc(o.refused, func(r string) bool { return covers(p, r) }) {
+				add(g.origin)
+				continue
+			}
 			add(p)
 			notes = append(notes, fmt.Sprintf("%s from %s", p, g.origin))
 		case AnyPort:

@@ -163,11 +163,14 @@ func originProbes(t *Target) []originProbe {
 	if len(dom) > 1 && strings.Contains(dom, ".") {
 		add(Substring, s+dom[1:], false)
 	}
-	// Each dot in turn becomes a letter.
+	// Each dot in turn becomes a letter. The leads are the first dot and
+	// the last: a regex escapes one and forgets the other
+	// (^https://api\.example.com$), the last is the dot of the suffix.
+	last := strings.LastIndexByte(host, '.')
 	lead := true
 	for i := 0; i < len(host); i++ {
 		if host[i] == '.' {
-			add(UnescapedDot, s+host[:i]+"x"+host[i+1:], lead)
+			add(UnescapedDot, s+host[:i]+"x"+host[i+1:], lead || i == last)
 			lead = false
 		}
 	}
@@ -187,8 +190,10 @@ func originProbes(t *Target) []originProbe {
 	add(LocalhostPrefix, "http://"+localhostProbe, true)
 	if !t.isIP() {
 		// A subdomain pattern on the domain matches evil.host too.
+		// And a one-label pattern on the domain (^https://[a-z]+\.dom$)
+		// matches evil.dom, not evil.host: both are leads.
 		add(AnySubdomain, s+"evil."+host, true)
-		add(AnySubdomain, s+"evil."+dom, false)
+		add(AnySubdomain, s+"evil."+dom, true)
 	}
 	if t.URL.Scheme == "https" {
 		add(InsecureOrigin, "http://"+hostPort(host, t.Port, "http"), true)
