@@ -44,7 +44,9 @@ const (
 	ReasonNoPolicy
 	// ReasonOriginNotAllowed: the origin is not in AllowOrigins.
 	ReasonOriginNotAllowed
-	// ReasonInvalidOrigin: the Origin header is not one serialized origin.
+	// ReasonInvalidOrigin: the Origin header is not one serialized origin
+	// that a policy can allow: malformed, several values, or "null" (an
+	// opaque origin, which browsers do send and no policy allows).
 	ReasonInvalidOrigin
 	// ReasonInvalidMethod: Access-Control-Request-Method is not one token.
 	ReasonInvalidMethod
@@ -102,6 +104,15 @@ type Decision struct {
 	Header http.Header
 }
 
+// nullOriginText explains a request from Origin: null. Browsers send it
+// for an opaque origin (HTML, "ASCII serialization of an origin";
+// Fetch, "serializing a request origin"): a sandboxed iframe, a file: or
+// data: URL, a request redirected from one origin to another. Any page can
+// make itself opaque, so a policy never allows it: the policy file and
+// Config refuse "null" in the allowed origins.
+const nullOriginText = `the Origin header is "null", an opaque origin (a sandboxed iframe, a file: or data: URL, ` +
+	`a request redirected across origins), which a policy never allows: any page can take it on, so allow_origins refuses "null"`
+
 // Explain returns a sentence for people that says why the request was
 // allowed or refused.
 func (d Decision) Explain() string {
@@ -118,6 +129,9 @@ func (d Decision) Explain() string {
 	case ReasonOriginNotAllowed:
 		return fmt.Sprintf("origin %q is not allowed by the policy", d.Detail)
 	case ReasonInvalidOrigin:
+		if d.Detail == "null" {
+			return nullOriginText
+		}
 		return fmt.Sprintf("the Origin header %q is not a serialized origin as browsers send it", d.Detail)
 	case ReasonInvalidMethod:
 		return fmt.Sprintf("the Access-Control-Request-Method header %q is not a single method name", d.Detail)

@@ -144,3 +144,32 @@ func TestRegression_concurrentResponsesOwnTheirValues(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Origin: null is what browsers send for an opaque origin (a sandboxed
+// iframe, a file: or data: URL, a request redirected across origins): the
+// decision's text says so, and that a policy never allows it, rather than
+// calling it something browsers do not send.
+func TestRegression_nullOriginExplained(t *testing.T) {
+	mw, err := cors.New(cors.Config{AllowOrigins: []string{"https://app.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "OPTIONS"} {
+		r := httptest.NewRequest(method, "https://api.example.com/", nil)
+		r.Header.Set("Origin", "null")
+		r.Header.Set("Access-Control-Request-Method", "PUT")
+		d := mw.Evaluate(r)
+		got := d.Explain()
+		if d.Allowed || d.Reason != cors.ReasonInvalidOrigin {
+			t.Errorf("%s from null: allowed %v, reason %v; want refused, invalid-origin", method, d.Allowed, d.Reason)
+		}
+		for _, want := range []string{"opaque origin", "sandboxed iframe", "never allows"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s from null: Explain() = %q; want it to say %q", method, got, want)
+			}
+		}
+		if strings.Contains(got, "not a serialized origin") || strings.Contains(got, "as browsers send it") {
+			t.Errorf("%s from null: Explain() = %q says browsers do not send null", method, got)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package devproxy
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log"
@@ -12,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crossgate/crossgate/internal/via"
 )
 
 // DefaultTimeout is how long the proxy waits for an upstream's response
@@ -38,7 +39,7 @@ func newTransport(timeout time.Duration) *http.Transport {
 func (p *Proxy) guard(rp *httputil.ReverseProxy, role, flag string, target *url.URL) *httputil.ReverseProxy {
 	rp.Transport = p.tr
 	rewrite := rp.Rewrite
-	via := fmt.Sprintf("1.1 %s.%d", p.via, len(p.flags))
+	entry := []string{fmt.Sprintf("1.1 %s.%d", p.via, len(p.flags))}
 	p.flags = append(p.flags, flag+" "+target.Redacted())
 	rp.Rewrite = func(pr *httputil.ProxyRequest) {
 		rewrite(pr)
@@ -46,7 +47,7 @@ func (p *Proxy) guard(rp *httputil.ReverseProxy, role, flag string, target *url.
 		// comes back to it (a --frontend or --api pointing at the
 		// --listen address would otherwise multiply requests until the
 		// process runs out of files).
-		pr.Out.Header.Add("Via", via)
+		via.Append(pr.Out.Header, entry)
 	}
 	timeout := p.tr.ResponseHeaderTimeout
 	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -70,37 +71,28 @@ func (p *Proxy) guard(rp *httputil.ReverseProxy, role, flag string, target *url.
 
 // newVia returns a pseudonym for Via (RFC 9110 §7.6.3) unique to this
 // process, so that two crossgate dev in a chain are no loop.
-func newVia() string {
-	return "crossgate-dev-" + rand.Text()[:12]
-}
+func newVia() string { return via.NewPseudonym("crossgate-dev") }
 
 // looped answers 508 Loop Detected (RFC 5842 §7.2) if r has been through
 // this proxy already, naming the flag that sent it back, and reports
 // whether it did.
 func (p *Proxy) looped(w http.ResponseWriter, r *http.Request) bool {
-	for _, v := range r.Header.Values("Via") {
-		i := strings.Index(v, p.via+".")
-		if i < 0 {
-			continue
-		}
-		rest := v[i+len(p.via)+1:]
-		end := 0
-		for end < len(rest) && '0' <= rest[end] && rest[end] <= '9' {
-			end++
-		}
-		n, err := strconv.Atoi(rest[:end])
-		if err != nil {
-			n = -1
-		}
-		flag := "a --frontend or --api"
-		if n >= 0 && n < len(p.flags) {
-			flag = p.flags[n]
-		}
-		msg := fmt.Sprintf("crossgate dev: %s is crossgate dev itself: the request came back to it (%s %s); point it at the dev server or the API, not at --listen",
-			flag, r.Method, r.URL.Path)
-		log.Print(msg)
-		http.Error(w, "508 Loop Detected: "+msg, http.StatusLoopDetected)
-		return true
+	suffix, ok := via.Find(r.Header, p.via)
+	if !ok {
+		return false
 	}
-	return false
+	// The suffix is ".N": the forwarder that sent the request.
+	n, err := strconv.Atoi(strings.TrimPrefix(suffix, "."))
+	if err != nil || !strings.HasPrefix(suffix, ".") {
+		n = -1
+	}
+	flag := "a --frontend or --api"
+	if n >= 0 && n < len(p.flags) {
+		flag = p.flags[n]
+	}
+	msg := fmt.Sprintf("crossgate dev: %s is crossgate dev itself: the request came back to it (%s %s); point it at the dev server or the API, not at --listen",
+		flag, r.Method, r.URL.Path)
+	log.Print(msg)
+	http.Error(w, "508 Loop Detected: "+msg, http.StatusLoopDetected)
+	return true
 }

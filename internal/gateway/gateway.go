@@ -30,6 +30,7 @@ type Gateway struct {
 	cur      atomic.Pointer[state]
 	recent   *ring // the most recent refused requests, for the admin page
 	upgrades upgrades
+	via      loopGuard
 }
 
 // New returns a Gateway serving the policies of f with the settings s.
@@ -39,7 +40,7 @@ func New(f *policyfile.File, s Settings, logger *slog.Logger, m *Metrics) (*Gate
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{log: logger, metrics: m.get(), recent: newRing()}
+	g := &Gateway{log: logger, metrics: m.get(), recent: newRing(), via: newLoopGuard()}
 	g.upgrades.init()
 	if err := g.Load(f, s); err != nil {
 		return nil, err
@@ -174,6 +175,7 @@ func (g *Gateway) newProxy(rt *route, up *upstream) *httputil.ReverseProxy {
 			// upstream sees the address the gateway got the request from.
 			pr.SetXForwarded()
 			dropH2CUpgrade(pr.Out)
+			g.via.mark(pr)
 		},
 		Transport: &timedTransport{base: up.transport, observe: rt.counters.upstream, errors: rt.counters.upstreamErrors},
 		ModifyResponse: func(resp *http.Response) error {
@@ -246,6 +248,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "" || path[0] != '/':
 		rec.err = errors.New("request target is not a path")
 		http.Error(rec, "400 Bad Request: the request target must be a path", http.StatusBadRequest)
+	case g.looped(rec, r):
+		// The request has been through this gateway already: an
+		// upstream leads back to it. Forwarding it again would go on
+		// until the gateway ran out of file descriptors.
 	case g.refused(rec, rt, r):
 		// protect_writes, or a WebSocket handshake from an origin the
 		// policy does not allow: answered with 403, never forwarded.

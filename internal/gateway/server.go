@@ -90,6 +90,12 @@ func NewServer(opts ServerOptions) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := s.checkLoops(f, s.settings); err != nil {
+		if s.logw != nil {
+			s.logw.Close()
+		}
+		return nil, err
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = NewMetrics(s.reg)
 	s.gw, err = New(f, s.settings, s.log, s.metrics)
@@ -101,6 +107,27 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	}
 	s.page.noteReload("start", nil)
 	return s, nil
+}
+
+// checkLoops refuses an upstream of f under set that is the gateway's own
+// listener: set.Listen, and the address it was opened on (which names the
+// port when set.Listen asks for any).
+func (s *Server) checkLoops(f *policyfile.File, set Settings) error {
+	upstreamKey, listenKey := "proxy.upstream", "proxy.listen"
+	if s.opts.Overrides.Upstream != "" {
+		upstreamKey = "--upstream"
+	}
+	switch {
+	case s.opts.Overrides.Listen != "":
+		listenKey = "--listen"
+	case set.Listen == DefaultListen && f.Proxy.Listen == "":
+		listenKey = "the default listen address"
+	}
+	listen := []string{set.Listen}
+	if s.ln != nil {
+		listen = append(listen, s.ln.Addr().String())
+	}
+	return checkLoops(f, set, upstreamKey, listenKey, listen...)
 }
 
 // load reads and parses the policy file, and returns it with the hash of
@@ -444,6 +471,12 @@ func (s *Server) reload(cause string, force bool) {
 			refuse(err)
 			return
 		}
+	}
+	// The listener stays the one opened at start, whatever the file
+	// says now.
+	if err := s.checkLoops(f, Settings{Upstream: set.Upstream, Listen: s.settings.Listen}); err != nil {
+		refuse(err)
+		return
 	}
 	if err := s.gw.Load(f, set); err != nil {
 		refuse(err)

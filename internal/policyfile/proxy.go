@@ -39,6 +39,8 @@ type Proxy struct {
 	TLSCert, TLSKey string
 	// TLSCertPos and TLSKeyPos are where their values are written.
 	TLSCertPos, TLSKeyPos Pos
+	// UpstreamPos is where Upstream is written.
+	UpstreamPos Pos
 
 	LogFormat string // "json" or "text"
 	AccessLog *bool  // nil when not set
@@ -67,7 +69,7 @@ func (d *decoder) proxy(n *yaml.Node, path string) {
 		case "admin_listen":
 			px.AdminListen = d.listen(v, p, true)
 		case "upstream":
-			px.Upstream = d.upstream(v, p)
+			px.Upstream, px.UpstreamPos = d.upstream(v, p), d.pos(v)
 		case "read_header_timeout":
 			px.ReadHeaderTimeout = d.timeout(v, p)
 		case "read_timeout":

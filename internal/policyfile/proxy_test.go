@@ -99,9 +99,10 @@ func TestParse_proxy(t *testing.T) {
 		UpstreamTimeout: 30 * time.Second, ShutdownTimeout: 10 * time.Second,
 		MaxHeaderBytes: 65536,
 		TLSCert:        filepath.Join("conf", "cert.pem"), TLSKey: "/etc/key.pem",
-		TLSCertPos: policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 16, Column: 13},
-		TLSKeyPos:  policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 17, Column: 12},
-		LogFormat:  "text",
+		TLSCertPos:  policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 16, Column: 13},
+		TLSKeyPos:   policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 17, Column: 12},
+		UpstreamPos: policyfile.Pos{File: filepath.Join("conf", "p.yaml"), Line: 8, Column: 13},
+		LogFormat:   "text",
 	}
 	if px.AccessLog == nil || *px.AccessLog {
 		t.Errorf("got AccessLog %v; want false", px.AccessLog)

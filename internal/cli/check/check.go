@@ -387,6 +387,9 @@ func runOnce(ctx context.Context, opts *Options, c *fetch.Client, rec *refusalRe
 	}
 	var obs *Observed
 	code, effect := sideEffect(opts.Request, res, rec.refused())
+	if code == sideEffectRefused {
+		res.Fix = refusedWriteFix(opts.Request)
+	}
 	if opts.Browser {
 		path, err := findBrowser(opts.BrowserPath)
 		if err != nil {

@@ -85,3 +85,15 @@ func sideEffect(req fetch.Request, res *fetch.Result, refused string) (code, tex
 	return sideEffectRan, "the " + method + " reached the server without a preflight and its handler ran: its side effect happened, " +
 		"though the page cannot read the answer. A crossgate policy with protect_writes: true (or a CSRF token) refuses it before the handler"
 }
+
+// refusedWriteFix is the fix for a write that the server refused under
+// protect_writes. fetch judges the 403 as any response without
+// Access-Control-Allow-Origin and says to add the header in the layer that
+// produced it; but the write is refused whatever CORS headers the 403 has:
+// what lets the page write is allowing its origin.
+func refusedWriteFix(req fetch.Request) string {
+	return "The server refused the " + req.Method + " with 403 before its handler ran (Crossgate-Refused: cross-origin-write): " +
+		"writes from origins the policy does not allow are refused by protect_writes, and adding CORS headers to the 403 would not change that. " +
+		"If the page at " + req.Origin + " may write there, add " + req.Origin + " to allow_origins of the policy that serves " + req.URL +
+		"; otherwise the refusal is working as meant: do not make the write cross-origin (send it from the API's own origin, or through a same-origin proxy)."
+}

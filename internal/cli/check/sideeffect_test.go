@@ -85,3 +85,54 @@ func TestSideEffect(t *testing.T) {
 		}
 	}
 }
+
+// A write refused by protect_writes (403 with Crossgate-Refused:
+// cross-origin-write) is not fixed by adding CORS headers to the 403 in
+// "the layer that produced it": the fix names allow_origins.
+func TestSideEffect_refusedWriteFix(t *testing.T) {
+	t.Parallel()
+	mw, err := cors.New(cors.Config{AllowOrigins: []string{"https://app.example"}, ProtectWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mw.Wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer srv.Close()
+	for _, asJSON := range []bool{true, false} {
+		args := []string{srv.URL + "/x", "--origin", "https://evil.example", "--method", "POST", "-H", "Content-Type: text/plain"}
+		if asJSON {
+			args = append([]string{"--json"}, args...)
+		}
+		opts, err := execute(t, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout bytes.Buffer
+		opts.IO = cmdutil.IO{Out: &stdout, ErrOut: &bytes.Buffer{}}
+		if err := check.Run(context.Background(), opts); err == nil {
+			t.Fatalf("%v: allowed; want blocked", args)
+		}
+		var fix string
+		for _, line := range strings.Split(stdout.String(), "\n") {
+			if f, ok := strings.CutPrefix(strings.TrimSpace(line), "fix:"); ok {
+				fix = f
+			}
+		}
+		if asJSON {
+			var res struct {
+				Fix string `json:"fix"`
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+				t.Fatal(err)
+			}
+			fix = res.Fix
+		}
+		for _, want := range []string{"refused by protect_writes", "add https://evil.example to allow_origins"} {
+			if !strings.Contains(fix, want) {
+				t.Errorf("%v: the fix lacks %q:\n%s", args, want, fix)
+			}
+		}
+		if strings.Contains(fix, "layer that produced") {
+			t.Errorf("%v: the fix says to add the header in the layer that produced the 403:\n%s", args, fix)
+		}
+	}
+}

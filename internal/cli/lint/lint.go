@@ -87,8 +87,10 @@ func Run(_ context.Context, opts *Options) error {
 	switch {
 	case err == nil:
 		diags = f.Warnings
-		// What the gateway would read at start: its TLS files.
-		if extra := f.CheckFiles(); len(extra) > 0 {
+		// What the gateway would read at start: its TLS files; and an
+		// upstream that is the file's own proxy.listen (the gateway
+		// checks again with its --listen and --upstream).
+		if extra := slices.Concat(f.CheckFiles(), f.CheckLoops()); len(extra) > 0 {
 			diags = append(slices.Clone(diags), extra...)
 			slices.SortStableFunc(diags, func(a, b policyfile.Diagnostic) int {
 				return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))

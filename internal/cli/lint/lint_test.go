@@ -180,6 +180,41 @@ func TestRun_TLSFiles(t *testing.T) {
 	}
 }
 
+// lint refuses an upstream that is the file's own proxy.listen: the
+// gateway would forward every request to itself.
+func TestRun_selfUpstream(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const head = "policies:\n  - name: a\n    allow_origins: [\"*\"]\n"
+	cases := []struct {
+		desc, src string
+		wantCode  int // 0 for a valid file
+		want      string
+	}{
+		{"proxy.upstream", head + "proxy:\n  listen: 127.0.0.1:8080\n  upstream: http://localhost:8080\n", cmdutil.ExitFail,
+			`:6:13: proxy.upstream: upstream "http://localhost:8080" is the gateway's own listener 127.0.0.1:8080 (proxy.listen)`},
+		{"a policy's upstream", head + "    upstream: http://127.0.0.1:8080/api\nproxy:\n  listen: 0.0.0.0:8080\n", cmdutil.ExitFail,
+			`:2:5: policies[0].upstream: upstream "http://127.0.0.1:8080/api" is the gateway's own listener 0.0.0.0:8080 (proxy.listen)`},
+		{"another port", head + "proxy:\n  listen: 127.0.0.1:8080\n  upstream: http://localhost:9000\n", 0, "ok, 1 policy"},
+	}
+	for i, tc := range cases {
+		path := filepath.Join(dir, fmt.Sprintf("p%d.yaml", i))
+		os.WriteFile(path, []byte(tc.src), 0o644)
+		var stdout bytes.Buffer
+		err := lint.Run(context.Background(), &lint.Options{IO: cmdutil.IO{Out: &stdout}, File: path})
+		var exit *cmdutil.ExitError
+		switch {
+		case tc.wantCode == 0 && err != nil:
+			t.Errorf("%s: got %v; want a valid file", tc.desc, err)
+		case tc.wantCode != 0 && (!errors.As(err, &exit) || exit.Code != tc.wantCode):
+			t.Errorf("%s: got %v; want exit code %d", tc.desc, err, tc.wantCode)
+		}
+		if !strings.Contains(stdout.String(), tc.want) {
+			t.Errorf("%s: output lacks %q:\n%s", tc.desc, tc.want, stdout.String())
+		}
+	}
+}
+
 func selfSigned(t *testing.T) (certPEM, keyPEM []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
