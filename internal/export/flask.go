@@ -37,14 +37,14 @@ var flaskTarget = &Target{
 		c.AnyHeader = Approx(`Flask-CORS allows every requested header for "*", Authorization included`)
 		c.PrivateNetwork = Approx("allow_private_network needs Flask-CORS 5.0 or later (Debian 12 ships 3.0.10, which ignores it)")
 		c.PreflightStatus = No("Flask answers preflights itself (automatic OPTIONS) with 200")
-		c.RefusedPreflight = Approx("Flask answers a refused preflight with 200 without Access-Control-Allow-Origin, and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same")
+		c.RefusedPreflight = Approx("Flask answers a refused preflight with 200 (for a refused origin without Access-Control-Allow-Origin; for an allowed one with it, but without the method or headers asked in Access-Control-Allow-Methods or -Headers), and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same")
 		c.PerHost = No("Flask-CORS matches paths only: match.hosts is ignored")
 		c.PerPath = Approx("Flask-CORS matches the path as Werkzeug gives it, not normalised: a path with dot segments gets no CORS (browsers never send one), one with doubled slashes is matched as written")
 		c.PerPolicyUpstream = NA("the app is the origin")
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes")
-		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none")
+		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none, and preflights no Vary on Access-Control-Request-Method or -Headers")
 		return c
 	}(),
 }
