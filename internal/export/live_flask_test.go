@@ -141,20 +141,6 @@ func TestLiveFlask(t *testing.T) {
 // approximations, through which no page gets anything the policy does not
 // give it (the test fails on any other finding).
 var flaskAudit = []exporttest.Allowance{{
-	// Flask-CORS writes Access-Control-Allow-Origin before it checks the
-	// method, so a preflight for a method the policy does not allow gets
-	// 200 with the origin allowed and no Access-Control-Allow-Methods. The
-	// audit's relaxed grading (an attacker picks another method) takes
-	// that as "*" letting every page in where the policy allows none; but
-	// the browser fails this preflight (Refused re-judges it), and the
-	// methods it would pick instead are those the policy allows any page.
-	Name:        "a refused preflight answered 200 with Access-Control-Allow-Origin: * and without the method asked",
-	Limit:       "answers a refused preflight with 200",
-	Class:       audit.WildcardOrigin,
-	Kind:        audit.Preflight,
-	MaxSeverity: audit.Low,
-	Refused:     true,
-}, {
 	// Preflight answers differ by Access-Control-Request-Method (the
 	// refused one has no Access-Control-Allow-Methods) and Flask-CORS
 	// names neither request header in Vary: only a cache told to store

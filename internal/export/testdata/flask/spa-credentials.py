@@ -1,5 +1,5 @@
 # APPROXIMATE: flask cannot express this policy file exactly (crossgate export --allow-approximation):
-#   - policy "spa": policies[0]: Flask answers a refused preflight with 200 (for a refused origin without Access-Control-Allow-Origin; for an allowed one with it, but without the method or headers asked in Access-Control-Allow-Methods or -Headers), and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same (approximated)
+#   - policy "spa": policies[0]: Flask answers a refused preflight with 200 (without Access-Control-Allow-Origin for a refused origin; with it and the allowed methods, not the method or headers asked, for a refused method or header), and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same (approximated)
 #   - policy "spa": policies[0].match.hosts "api.example.com": Flask-CORS matches paths only: match.hosts is ignored (not expressed)
 #   - policy "spa": policies[0]: Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none, and preflights no Vary on Access-Control-Request-Method or -Headers (approximated)
 #
@@ -9,6 +9,7 @@
 # (Flask-CORS 3.0 or later; its after_request hook also covers error responses.)
 import re
 
+from flask import request
 from flask_cors import CORS
 
 # One entry per path of each policy, the more specific paths excluded from
@@ -28,6 +29,29 @@ RESOURCES = {
 }
 
 
+def _allow_methods(response):
+    """Names the allowed methods in a preflight answer that lacks them.
+
+    Flask-CORS writes Access-Control-Allow-Origin (and -Credentials) before
+    it checks the method, and leaves out Access-Control-Allow-Methods for a
+    method it refuses; a browser whose request has the use-CORS-preflight
+    flag (an upload listener) then takes that method as allowed (Fetch,
+    CORS-preflight fetch, step 7.4). With the list, as crossgate answers,
+    the browser refuses it.
+    """
+    if (request.method == "OPTIONS" and "Access-Control-Allow-Origin" in response.headers
+            and request.headers.get("Access-Control-Request-Method")
+            and "Access-Control-Allow-Methods" not in response.headers):
+        for path, options in RESOURCES.items():
+            if re.match(path, request.path):
+                response.headers["Access-Control-Allow-Methods"] = ", ".join(options["methods"])
+                break
+    return response
+
+
 def init_cors(app):
     """Applies the policies to app; call it once, after creating the app."""
+    # Registered first, so that it runs after Flask-CORS's own hook (Flask
+    # runs after_request functions in reverse order of registration).
+    app.after_request(_allow_methods)
     return CORS(app, resources=RESOURCES, intercept_exceptions=True)
