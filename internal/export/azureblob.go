@@ -33,7 +33,7 @@ var azureBlobTarget = &Target{
 		c.MaxAgeZero = Approx("MaxAgeInSeconds 0 is written; Azure's answer to it is not verified")
 		c.MaxAgeAbsent = Approx("MaxAgeInSeconds is required; 5 is written, the browsers' own default")
 		c.RefusedPreflight = Yes // 403
-		c.Vary = Approx("Azure sends Vary: Origin on GET and HEAD answers only, none on preflights")
+		c.Vary = Approx("Azure sends Vary: Origin on GET and HEAD answers to requests with an Origin only: none on preflights, and (Azurite) none to requests without Origin")
 		c.ErrorResponses = Yes
 		c.Extra = azureExtra
 		return c

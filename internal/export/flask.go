@@ -25,7 +25,11 @@ import (
 // a max_age of 0 is dropped as falsy, so it is the string "0";
 // allow_headers defaults to "*" and origins to "*", so both are always
 // written; supports_credentials with "*" reflects any origin, which
-// crossgate never writes.
+// crossgate never writes; a preflight for a method Flask-CORS refuses
+// still gets Access-Control-Allow-Origin, only no
+// Access-Control-Allow-Methods, which lets that method through for a
+// request with the use-CORS-preflight flag (Fetch, CORS-preflight fetch,
+// step 7.4), so init_cors adds the policy's methods to such an answer.
 var flaskTarget = &Target{
 	Name:    "flask",
 	Summary: "a Python module applying Flask-CORS to a Flask app, one resources entry per path (init_cors(app))",
@@ -37,14 +41,14 @@ var flaskTarget = &Target{
 		c.AnyHeader = Approx(`Flask-CORS allows every requested header for "*", Authorization included`)
 		c.PrivateNetwork = Approx("allow_private_network needs Flask-CORS 5.0 or later (Debian 12 ships 3.0.10, which ignores it)")
 		c.PreflightStatus = No("Flask answers preflights itself (automatic OPTIONS) with 200")
-		c.RefusedPreflight = Approx("Flask answers a refused preflight with 200 without Access-Control-Allow-Origin, and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same")
+		c.RefusedPreflight = Approx("Flask answers a refused preflight with 200 (without Access-Control-Allow-Origin for a refused origin; with it and the allowed methods, not the method or headers asked, for a refused method or header), and every OPTIONS without forwarding it to the view; browsers fail refused preflights all the same")
 		c.PerHost = No("Flask-CORS matches paths only: match.hosts is ignored")
 		c.PerPath = Approx("Flask-CORS matches the path as Werkzeug gives it, not normalised: a path with dot segments gets no CORS (browsers never send one), one with doubled slashes is matched as written")
 		c.PerPolicyUpstream = NA("the app is the origin")
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes")
-		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none")
+		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none, and preflights no Vary on Access-Control-Request-Method or -Headers")
 		return c
 	}(),
 }
@@ -129,6 +133,7 @@ func renderFlask(pl *Plan, w io.Writer) error {
 # (Flask-CORS 3.0 or later; its after_request hook also covers error responses.)
 import re
 
+from flask import request
 from flask_cors import CORS
 
 # One entry per path of each policy, the more specific paths excluded from
@@ -177,8 +182,31 @@ RESOURCES = {
 	b.WriteString(`}
 
 
+def _allow_methods(response):
+    """Names the allowed methods in a preflight answer that lacks them.
+
+    Flask-CORS writes Access-Control-Allow-Origin (and -Credentials) before
+    it checks the method, and leaves out Access-Control-Allow-Methods for a
+    method it refuses; a browser whose request has the use-CORS-preflight
+    flag (an upload listener) then takes that method as allowed (Fetch,
+    CORS-preflight fetch, step 7.4). With the list, as crossgate answers,
+    the browser refuses it.
+    """
+    if (request.method == "OPTIONS" and "Access-Control-Allow-Origin" in response.headers
+            and request.headers.get("Access-Control-Request-Method")
+            and "Access-Control-Allow-Methods" not in response.headers):
+        for path, options in RESOURCES.items():
+            if re.match(path, request.path):
+                response.headers["Access-Control-Allow-Methods"] = ", ".join(options["methods"])
+                break
+    return response
+
+
 def init_cors(app):
     """Applies the policies to app; call it once, after creating the app."""
+    # Registered first, so that it runs after Flask-CORS's own hook (Flask
+    # runs after_request functions in reverse order of registration).
+    app.after_request(_allow_methods)
     return CORS(app, resources=RESOURCES, intercept_exceptions=True)
 `)
 	_, err := io.WriteString(w, b.String())

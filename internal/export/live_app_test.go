@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -27,8 +28,11 @@ import (
 // fails with credentials omitted and included, the same readable headers
 // and preflight cache time when it passes, and the same status for the
 // requests that are not preflights. Which check fails (the console
-// message) may differ.
-func runBrowser(t *testing.T, file string, src []byte, tg *export.Target, start exporttest.StartFunc, accepted []string) {
+// message) may differ. Then crossgate audit --policy runs against both:
+// the export may have no finding crossgate proxy does not have, but those
+// allow accepts (exporttest.Allowance: each tied to one of the
+// differences, and never one through which a page reads).
+func runBrowser(t *testing.T, file string, src []byte, tg *export.Target, start exporttest.StartFunc, accepted []string, allow []exporttest.Allowance) {
 	t.Helper()
 	var f *policyfile.File
 	var err error
@@ -108,6 +112,13 @@ func runBrowser(t *testing.T, file string, src []byte, tg *export.Target, start 
 			t.Errorf("%s: %s: duplicate headers %v", tg.Name, c.Name, got.Duplicates)
 		}
 	}
+	_, port, _ := net.SplitHostPort(listen)
+	gaddr := strings.TrimPrefix(gsrv.URL, "http://")
+	_, gport, _ := net.SplitHostPort(gaddr)
+	exporttest.AuditCompare(t, f,
+		exporttest.Audited{Addr: listen, URLs: exporttest.AuditURLs(pl, port)},
+		exporttest.Audited{Addr: gaddr, URLs: exporttest.AuditURLs(pl, gport)},
+		exporttest.Allowances(t, tg, pl, allow))
 	if t.Failed() {
 		t.Logf("export (%s):\n%s", conf, buf.String())
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/audit"
 	"github.com/crossgate/crossgate/internal/export"
 	"github.com/crossgate/crossgate/internal/export/exporttest"
 	"github.com/crossgate/crossgate/internal/gateway"
@@ -186,7 +187,40 @@ func TestLiveAzureBlob(t *testing.T) {
 	if len(cases) < 20 {
 		t.Fatalf("only %d cases", len(cases))
 	}
+	// crossgate audit --policy on the blob and on crossgate proxy: the
+	// same URL (less its port), Azurite's path-style one.
+	gaddr := strings.TrimPrefix(gsrv.URL, "http://")
+	_, gport, _ := net.SplitHostPort(gaddr)
+	exporttest.AuditCompare(t, f,
+		exporttest.Audited{Addr: host, URLs: []string{"http://" + host + target}},
+		exporttest.Audited{Addr: gaddr, URLs: []string{"http://127.0.0.1:" + gport + target}},
+		exporttest.Allowances(t, tg, pl, azureAudit))
 	if t.Failed() {
 		t.Logf("export:\n%s", buf.String())
 	}
 }
+
+// azureAudit are the audit findings that follow from the Blob service's
+// Vary approximation (the test fails on any other finding): both are
+// about caches, and the answers a cache could mix up carry either the
+// allowed origin's own grant or no CORS header at all.
+var azureAudit = []exporttest.Allowance{{
+	// Preflights for PUT and DELETE get Access-Control-Allow-Methods: PUT
+	// and DELETE (the method asked) and no Vary: only a cache told to
+	// store OPTIONS could mix them up (RFC 9110 §9.3.7), and the
+	// browser's preflight cache keys by method anyway.
+	Name:        "preflights without Vary",
+	Limit:       "none on preflights",
+	Class:       audit.VaryPreflightMissing,
+	Kind:        audit.Preflight,
+	MaxSeverity: audit.Info,
+}, {
+	// The answer to a request without Origin has no Vary: Origin: a
+	// shared cache may serve it to an allowed origin, whose page then
+	// fails (availability, not a read).
+	Name:        "no Vary: Origin on the answer to a request without Origin",
+	Limit:       "none to requests without Origin",
+	Class:       audit.VaryOriginPartial,
+	Kind:        audit.NoOrigin,
+	MaxSeverity: audit.Low,
+}}

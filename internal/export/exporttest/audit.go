@@ -3,7 +3,6 @@ package exporttest
 import (
 	"context"
 	"net"
-	"strings"
 
 	"testing"
 	"time"
@@ -69,27 +68,6 @@ func AuditExport(t *testing.T, file string, res *Result) {
 		t.Fatal(err)
 	}
 	_, port, _ := net.SplitHostPort(res.Plan.Listen)
-	key := func(fd audit.Finding) string {
-		u := fd.URL
-		if i := strings.Index(u, ":"+port); i >= 0 {
-			u = u[:i] + u[i+len(port)+1:]
-		}
-		return u + " " + fd.Class.String() + " " + fd.ProbeOrigin
-	}
 	_, gport, _ := net.SplitHostPort(res.GatewayAddr)
-	gw := map[string]bool{}
-	for _, fd := range Audit(t, f, res.GatewayAddr, AuditURLs(res.Plan, gport)) {
-		u := fd.URL
-		if i := strings.Index(u, ":"+gport); i >= 0 {
-			u = u[:i] + u[i+len(gport)+1:]
-		}
-		gw[u+" "+fd.Class.String()+" "+strings.ReplaceAll(fd.ProbeOrigin, gport, port)] = true
-	}
-	for _, fd := range Audit(t, f, res.Plan.Listen, AuditURLs(res.Plan, port)) {
-		if gw[key(fd)] {
-			t.Logf("audit --policy finds on the export and on crossgate proxy alike: %s %s (%s, origin %s): %s", fd.URL, fd.Class, fd.Severity, fd.ProbeOrigin, fd.Detail)
-			continue
-		}
-		t.Errorf("audit --policy: %s %s (%s, origin %s): %s", fd.URL, fd.Class, fd.Severity, fd.ProbeOrigin, fd.Detail)
-	}
+	AuditCompare(t, f, Audited{res.Plan.Listen, AuditURLs(res.Plan, port)}, Audited{res.GatewayAddr, AuditURLs(res.Plan, gport)}, nil)
 }
