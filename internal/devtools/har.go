@@ -66,6 +66,15 @@ type HARHeader struct {
 func ParseHAR(b []byte) (*HAR, error) {
 	var h HAR
 	if err := json.Unmarshal(b, &h); err != nil {
+		// Say where: a HAR runs to megabytes on one line.
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("reading the HAR at offset %d: %w", se.Offset, err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("reading the HAR at offset %d: %w", te.Offset, err)
+		}
 		return nil, fmt.Errorf("reading the HAR: %w", err)
 	}
 	if h.Log.Entries == nil {

@@ -43,29 +43,44 @@ type harResult struct {
 // runHAR diagnoses every cross-origin request of the HAR at opts.HAR,
 // offline, and prints a table (or one JSON object per request).
 func runHAR(ctx context.Context, opts *Options) error {
-	f, err := os.Open(opts.HAR)
-	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	name := opts.HAR
+	var r io.Reader
+	if name == "-" {
+		// --har -: the HAR on standard input, bounded as a file is.
+		name = "standard input"
+		if r = opts.IO.In; r == nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("--har -: no standard input")}
+		}
+	} else {
+		f, err := os.Open(opts.HAR)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
+			kind := "a device"
+			if fi.IsDir() {
+				kind = "a directory"
+			}
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (%s)", opts.HAR, kind)}
+		}
+		r = f
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (a %s)", opts.HAR, fi.Mode().Type())}
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxHAR+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxHAR+1))
 	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", opts.HAR, err)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", name, err)}
 	}
 	if len(b) > maxHAR {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: larger than %d MiB", opts.HAR, maxHAR>>20)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: larger than %d MiB", name, maxHAR>>20)}
 	}
 	har, err := devtools.ParseHAR(b)
 	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.HAR, err)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", name, err)}
 	}
 	results := diagnoseHAR(ctx, har, opts.Engine, opts.AllowThirdPartyCookies)
 	if err := ctx.Err(); err != nil {
 		// Stopped (Ctrl-C): no partial table that reads as complete.
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: stopped after %d of %d entries: %w", opts.HAR, len(results), len(har.Log.Entries), err)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: stopped after %d of %d entries: %w", name, len(results), len(har.Log.Entries), err)}
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
