@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,22 @@ func findBrowser(path string) (string, error) {
 		}
 	}
 	return "", errNoBrowser
+}
+
+// checkBrowserOrigin checks that a page can have origin, since --browser
+// serves one there: an http or https origin with a port Chromium can
+// navigate to (https://url.spec.whatwg.org/#port-state: at most 65535).
+func checkBrowserOrigin(origin string) error {
+	o, err := url.Parse(origin)
+	if err != nil || origin == "null" || o.Scheme != "http" && o.Scheme != "https" || o.Host == "" {
+		return fmt.Errorf("--browser needs an http or https --origin, not %q: a page is served there", origin)
+	}
+	if p := o.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("--browser: --origin %q: the port is not one a page can have (1 to 65535)", origin)
+		}
+	}
+	return nil
 }
 
 // Observed is what the real Chromium did with the request.
@@ -234,10 +251,10 @@ func throwawayCert(host string) (tls.Certificate, string, error) {
 // runBrowser makes req from a page at exactly req.Origin in a headless
 // Chromium and reports what it saw.
 func runBrowser(ctx context.Context, path string, req fetch.Request, timeout time.Duration) (*Observed, error) {
-	o, err := url.Parse(req.Origin)
-	if err != nil || req.Origin == "null" || o.Scheme != "http" && o.Scheme != "https" {
-		return nil, fmt.Errorf("--browser needs an http or https --origin, not %q", req.Origin)
+	if err := checkBrowserOrigin(req.Origin); err != nil {
+		return nil, err
 	}
+	o, _ := url.Parse(req.Origin)
 	target, err := url.Parse(req.URL)
 	if err != nil {
 		return nil, err

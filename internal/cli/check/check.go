@@ -325,6 +325,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.HAR != "" {
 		return runHAR(ctx, opts)
 	}
+	if opts.Browser {
+		// Before anything is sent: a missing Chromium or an origin no
+		// page can have is known now.
+		if err := checkBrowserOrigin(opts.Request.Origin); err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		path, err := findBrowser(opts.BrowserPath)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		opts.BrowserPath = path
+	}
 	var jar *staticJar
 	if opts.Input != nil && opts.Input.Cookie != "" {
 		var err error
