@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"mvdan.cc/sh/v3/shell"
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -52,11 +52,18 @@ func isCmdFlavour(s string) bool {
 
 // splitBash splits s into words as bash would, with no expansion: a
 // parameter, command, process or arithmetic substitution is an error,
-// since nothing is evaluated.
+// since nothing is evaluated; so are a tilde and a brace expansion, which
+// would make words of what is not in the copy.
 func splitBash(s string) ([]string, error) {
 	// "Copy all as cURL" joins commands with " ;\n": keep the first.
 	if i := strings.Index(s, " ;\ncurl "); i >= 0 {
 		s = s[:i]
+	}
+	// Refused before parsing: the parser takes time superlinear in the
+	// nesting of substitutions, which a pasted text may hold by the
+	// million.
+	if err := refuseSubstitution(s); err != nil {
+		return nil, err
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(s), "")
 	if err != nil {
@@ -77,11 +84,118 @@ func splitBash(s string) ([]string, error) {
 	if refused != "" {
 		return nil, fmt.Errorf("the cURL command uses %s: give the value itself, nothing is expanded or run", refused)
 	}
-	words, err := shell.Fields(s, func(string) string { return "" })
-	if err != nil {
-		return nil, fmt.Errorf("reading the cURL command as bash: %w", err)
+	if len(f.Stmts) != 1 {
+		return nil, fmt.Errorf("reading the cURL command as bash: want one command, got %d", len(f.Stmts))
+	}
+	st := f.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Background || st.Coprocess || st.Negated || len(st.Redirs) > 0 || len(call.Assigns) > 0 {
+		return nil, fmt.Errorf("reading the cURL command as bash: at %s: want one plain curl command, with no pipe, list, redirection or assignment", st.Pos())
+	}
+	cfg := &expand.Config{Env: expand.FuncEnviron(func(string) string { return "" })}
+	var words []string
+	for _, w := range call.Args {
+		if lit, ok := w.Parts[0].(*syntax.Lit); ok && strings.HasPrefix(lit.Value, "~") {
+			return nil, fmt.Errorf("the cURL command uses a tilde expansion at %s: quote the word, nothing is expanded", w.Pos())
+		}
+		if n := unquotedBraces(w); n > 64 {
+			return nil, fmt.Errorf("the cURL command has %d unquoted braces in the word at %s: quote it", n, w.Pos())
+		} else if w2 := (&syntax.Word{Parts: slices.Clone(w.Parts)}); n > 0 && syntax.SplitBraces(w2) && len(expand.Braces(w2)) > 1 {
+			return nil, fmt.Errorf("the cURL command uses a brace expansion at %s: quote the word, nothing is expanded", w.Pos())
+		}
+		fs, err := expand.Fields(cfg, w)
+		if err != nil {
+			return nil, fmt.Errorf("reading the cURL command as bash: %w", err)
+		}
+		words = append(words, fs...)
 	}
 	return words, nil
+}
+
+func isNameRune(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// unquotedBraces counts the braces outside quotes in w.
+func unquotedBraces(w *syntax.Word) int {
+	n := 0
+	for _, p := range w.Parts {
+		if lit, ok := p.(*syntax.Lit); ok {
+			n += strings.Count(lit.Value, "{")
+		}
+	}
+	return n
+}
+
+// refuseSubstitution finds the first expansion bash would make of s
+// outside single quotes: $name, ${...}, $(...), $((...)), $[...], `...`,
+// <(...) and >(...).
+func refuseSubstitution(s string) error {
+	const (
+		plain = iota
+		single
+		ansi
+		double
+	)
+	state := plain
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch state {
+		case single:
+			if ch == '\'' {
+				state = plain
+			}
+			continue
+		case ansi:
+			switch ch {
+			case '\\':
+				i++
+			case '\'':
+				state = plain
+			}
+			continue
+		}
+		next := byte(0)
+		if i+1 < len(s) {
+			next = s[i+1]
+		}
+		what := ""
+		switch {
+		case ch == '\\':
+			i++
+		case ch == '\'' && state == plain:
+			state = single
+		case ch == '"':
+			state = map[bool]int{true: double, false: plain}[state == plain]
+		case ch == '$' && next == '\'' && state == plain:
+			state = ansi
+			i++
+		case ch == '`':
+			what = "a command substitution (`...`)"
+		case ch == '$' && next == '(':
+			what = "a command substitution ($(...))"
+		case ch == '$' && (next == '{' || next == '_' || next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' ||
+			next >= '0' && next <= '9' || next != 0 && strings.IndexByte("@*#?-$!", next) >= 0):
+			name := s[i+1:]
+			if end := strings.IndexFunc(name, func(r rune) bool { return !isNameRune(r) }); end > 0 {
+				name = name[:end]
+			} else if end == 0 {
+				name = name[:1]
+				if name == "{" {
+					name, _, _ = strings.Cut(s[i+2:], "}")
+				}
+			}
+			what = "the shell variable $" + name
+		case ch == '$' && next == '[':
+			what = "an arithmetic expansion"
+		case (ch == '<' || ch == '>') && next == '(' && state == plain:
+			what = "a process substitution"
+		}
+		if what != "" {
+			return fmt.Errorf("the cURL command uses %s at offset %d: give the value itself, nothing is expanded or run", what, i)
+		}
+	}
+	return nil
 }
 
 // splitCmd splits s into words as cmd.exe then the Microsoft C runtime
@@ -129,11 +243,25 @@ func splitCmd(s string) ([]string, error) {
 			i = len(s)
 		case ch == '\n' && !quoted:
 			i = len(s)
+		case ch == '%' && isCmdVariable(s[i+1:]):
+			// cmd.exe expands %NAME% even between quotes; DevTools
+			// writes a literal % before a name character as %^.
+			name, _, _ := strings.Cut(s[i+1:], "%")
+			return nil, fmt.Errorf("the cURL command uses the cmd variable %%%s%% at offset %d: give the value itself, nothing is expanded or run", name, i)
 		default:
 			line.WriteByte(ch)
 		}
 	}
 	return splitCRT(line.String())
+}
+
+// isCmdVariable reports whether s, after a %, starts with NAME% for cmd.exe.
+func isCmdVariable(s string) bool {
+	end := strings.IndexByte(s, '%')
+	if end <= 0 {
+		return false
+	}
+	return !strings.ContainsAny(s[:end], " \t\r\n^\"")
 }
 
 // splitCRT splits a command line as the Microsoft C runtime does.
@@ -220,7 +348,7 @@ func (c *Copied) readCurlArgs(args []string) error {
 		name, value, hasValue := a, "", false
 		// --opt=value is not curl syntax; short options may be glued to
 		// their value (-XPOST, -H'a: b').
-		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && len(a) > 2 && strings.ContainsRune("XHbdueAo", rune(a[1])) {
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && len(a) > 2 && strings.ContainsRune("XHbdueAoFT", rune(a[1])) {
 			name, value, hasValue = a[:2], a[2:], true
 		}
 		takes := func() (string, error) {
@@ -289,6 +417,8 @@ func (c *Copied) readCurlArgs(args []string) error {
 				c.Header = append(c.Header, Field{"Content-Type", "application/json"})
 			}
 			data = append(data, v)
+		case "-F", "--form", "-T", "--upload-file":
+			return fmt.Errorf("cURL option %s sends a form or a file, which DevTools does not copy: give the body inline (--data-raw)", name)
 		case "-u", "--user":
 			v, err := takes()
 			if err != nil {

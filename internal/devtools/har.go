@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -65,6 +66,15 @@ type HARHeader struct {
 func ParseHAR(b []byte) (*HAR, error) {
 	var h HAR
 	if err := json.Unmarshal(b, &h); err != nil {
+		// Say where: a HAR runs to megabytes on one line.
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("reading the HAR at offset %d: %w", se.Offset, err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("reading the HAR at offset %d: %w", te.Offset, err)
+		}
 		return nil, fmt.Errorf("reading the HAR: %w", err)
 	}
 	if h.Log.Entries == nil {
@@ -168,29 +178,64 @@ func sameOriginURL(u *url.URL, origin string) bool {
 // PairPreflights returns, for each entry index, the index of the preflight
 // sent for it: the OPTIONS entry to the same URL for the same method and
 // origin nearest to it in time, not paired already. Chromium starts the
-// request's entry before its preflight's, so either may come first.
+// request's entry before its preflight's, so either may come first. The
+// preflights are indexed first: a HAR may hold entries by the hundred
+// thousand.
 func (h *HAR) PairPreflights() map[int]int {
+	type key struct{ url, method, origin string }
+	es := h.Log.Entries
+	byKey := map[key][]int{} // preflights, in order of time
+	for j := range es {
+		p := &es[j]
+		if !p.IsPreflight() {
+			continue
+		}
+		ph := p.Request.Header()
+		k := key{p.Request.URL, strings.ToUpper(ph.Get("Access-Control-Request-Method")), ph.Get("Origin")}
+		byKey[k] = append(byKey[k], j)
+	}
+	for _, js := range byKey {
+		slices.SortStableFunc(js, func(a, b int) int { return es[a].StartedDateTime.Compare(es[b].StartedDateTime) })
+	}
 	pairs := map[int]int{}
 	used := map[int]bool{}
-	es := h.Log.Entries
 	for i := range es {
 		e := &es[i]
 		if !e.IsCrossOrigin() {
 			continue
 		}
-		origin := e.Origin()
+		js := byKey[key{e.Request.URL, strings.ToUpper(e.Request.Method), e.Origin()}]
+		if len(js) == 0 {
+			continue
+		}
+		// The nearest unused one in time: from where e would sort, look
+		// both ways.
+		at, _ := slices.BinarySearchFunc(js, e.StartedDateTime, func(j int, t time.Time) int { return es[j].StartedDateTime.Compare(t) })
 		best := -1
 		var bestGap time.Duration
-		for j := range es {
-			p := &es[j]
-			ph := p.Request.Header()
-			if used[j] || !p.IsPreflight() || p.Request.URL != e.Request.URL ||
-				!strings.EqualFold(ph.Get("Access-Control-Request-Method"), e.Request.Method) || ph.Get("Origin") != origin {
-				continue
-			}
-			gap := p.StartedDateTime.Sub(e.StartedDateTime).Abs()
-			if best < 0 || gap < bestGap {
+		consider := func(j int) {
+			gap := es[j].StartedDateTime.Sub(e.StartedDateTime).Abs()
+			if best < 0 || gap < bestGap || gap == bestGap && j < best {
 				best, bestGap = j, gap
+			}
+		}
+		for k := at; k < len(js); k++ {
+			if !used[js[k]] {
+				consider(js[k])
+				break
+			}
+		}
+		for k := at - 1; k >= 0; k-- {
+			if !used[js[k]] {
+				// The first of that time, as a scan in order finds it.
+				first := k
+				for ; k >= 0 && es[js[k]].StartedDateTime.Equal(es[js[first]].StartedDateTime); k-- {
+					if !used[js[k]] {
+						first = k
+					}
+				}
+				consider(js[first])
+				break
 			}
 		}
 		if best >= 0 {

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,22 @@ func findBrowser(path string) (string, error) {
 		}
 	}
 	return "", errNoBrowser
+}
+
+// checkBrowserOrigin checks that a page can have origin, since --browser
+// serves one there: an http or https origin with a port Chromium can
+// navigate to (https://url.spec.whatwg.org/#port-state: at most 65535).
+func checkBrowserOrigin(origin string) error {
+	o, err := url.Parse(origin)
+	if err != nil || origin == "null" || o.Scheme != "http" && o.Scheme != "https" || o.Host == "" {
+		return fmt.Errorf("--browser needs an http or https --origin, not %q: a page is served there", origin)
+	}
+	if p := o.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("--browser: --origin %q: the port is not one a page can have (1 to 65535)", origin)
+		}
+	}
+	return nil
 }
 
 // Observed is what the real Chromium did with the request.
@@ -92,12 +109,14 @@ window.crossgateRun = async function (s) {
           for (const [n, v] of s.headers) x.setRequestHeader(n, v);
         } catch (e) { out.error = String(e); done(); return; }
         if (s.upload) x.upload.onprogress = () => {};
+        if (s.timeout > 0) { x.timeout = s.timeout; x.ontimeout = () => { out.error = "XMLHttpRequest timeout"; done(); }; }
         x.onload = () => { out.ok = true; out.status = x.status; out.type = "cors"; done(); };
         x.onerror = () => { out.error = "XMLHttpRequest error"; done(); };
         try { x.send(s.body); } catch (e) { out.error = String(e); done(); }
       });
     } else {
       const init = {method: s.method, headers: new Headers(), credentials: s.credentials, mode: s.mode};
+      if (s.timeout > 0) init.signal = AbortSignal.timeout(s.timeout);
       for (const [n, v] of s.headers) init.headers.append(n, v);
       if (s.stream) {
         const data = new TextEncoder().encode(s.body || "");
@@ -125,6 +144,9 @@ type pageSpec struct {
 	Body        *string     `json:"body"`
 	Stream      bool        `json:"stream"`
 	Upload      bool        `json:"upload"`
+	// Timeout is --timeout in milliseconds, 0 for none: the page gives
+	// up as the model does (a silent server answers neither).
+	Timeout int64 `json:"timeout"`
 }
 
 func specOf(r fetch.Request) pageSpec {
@@ -234,10 +256,10 @@ func throwawayCert(host string) (tls.Certificate, string, error) {
 // runBrowser makes req from a page at exactly req.Origin in a headless
 // Chromium and reports what it saw.
 func runBrowser(ctx context.Context, path string, req fetch.Request, timeout time.Duration) (*Observed, error) {
-	o, err := url.Parse(req.Origin)
-	if err != nil || req.Origin == "null" || o.Scheme != "http" && o.Scheme != "https" {
-		return nil, fmt.Errorf("--browser needs an http or https --origin, not %q", req.Origin)
+	if err := checkBrowserOrigin(req.Origin); err != nil {
+		return nil, err
 	}
+	o, _ := url.Parse(req.Origin)
 	target, err := url.Parse(req.URL)
 	if err != nil {
 		return nil, err
@@ -258,11 +280,24 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(profile)
+	defer removeProfile(profile)
+	// Chromium's own temporary files go in a directory of their own,
+	// removed too (killed, it leaves its org.chromium.Chromium.*
+	// directories); its name is short, since Chromium puts a Unix socket
+	// in it (at most 107 bytes of path).
+	chromiumTmp, err := os.MkdirTemp("", "cgc-")
+	if err != nil {
+		return nil, err
+	}
+	defer removeProfile(chromiumTmp)
+	group := &browserGroup{}
+	defer group.stop() // after cancelAlloc: the browser's children too
 	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.UserDataDir(profile),
+		chromedp.Env("TMPDIR="+chromiumTmp),
+		chromedp.ModifyCmdFunc(group.modify),
 		chromedp.Flag("disable-component-update", true),
 		// The page's host goes to the local page server, every other
 		// host where DNS says.
@@ -304,7 +339,9 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 	}
 	runCtx, cancel := context.WithTimeout(tab, timeout+60*time.Second) // starting Chromium takes a while
 	defer cancel()
-	spec, err := json.Marshal(specOf(req))
+	ps2 := specOf(req)
+	ps2.Timeout = timeout.Milliseconds()
+	spec, err := json.Marshal(ps2)
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +389,19 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 	}
 	res := *obs
 	return &res, nil
+}
+
+// removeProfile removes the throwaway profile, trying again for a while
+// if a process that is stopping still writes into it.
+func removeProfile(dir string) {
+	for range 50 {
+		if err := os.RemoveAll(dir); err == nil {
+			if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // disagree lists where the model's result and Chromium's differ.

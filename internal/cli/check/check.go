@@ -325,6 +325,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.HAR != "" {
 		return runHAR(ctx, opts)
 	}
+	if opts.Browser {
+		// Before anything is sent: a missing Chromium or an origin no
+		// page can have is known now.
+		if err := checkBrowserOrigin(opts.Request.Origin); err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		path, err := findBrowser(opts.BrowserPath)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		opts.BrowserPath = path
+	}
 	var jar *staticJar
 	if opts.Input != nil && opts.Input.Cookie != "" {
 		var err error
@@ -375,6 +387,7 @@ func Run(ctx context.Context, opts *Options) error {
 // c's transport, which tells whether the server refused a write.
 func runOnce(ctx context.Context, opts *Options, c *fetch.Client, rec *refusalRecorder) error {
 	rec.reset()
+	parent := ctx // the browser's run has a timeout of its own
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
@@ -395,7 +408,7 @@ func runOnce(ctx context.Context, opts *Options, c *fetch.Client, rec *refusalRe
 		if err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
-		if obs, err = runBrowser(ctx, path, opts.Request, opts.Timeout); err != nil {
+		if obs, err = runBrowser(parent, path, opts.Request, opts.Timeout); err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
 		obs.Disagreements = disagree(res, obs, opts.Request.Credentials == fetch.Include)

@@ -43,26 +43,45 @@ type harResult struct {
 // runHAR diagnoses every cross-origin request of the HAR at opts.HAR,
 // offline, and prints a table (or one JSON object per request).
 func runHAR(ctx context.Context, opts *Options) error {
-	f, err := os.Open(opts.HAR)
-	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	name := opts.HAR
+	var r io.Reader
+	if name == "-" {
+		// --har -: the HAR on standard input, bounded as a file is.
+		name = "standard input"
+		if r = opts.IO.In; r == nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("--har -: no standard input")}
+		}
+	} else {
+		f, err := os.Open(opts.HAR)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
+			kind := "a device"
+			if fi.IsDir() {
+				kind = "a directory"
+			}
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (%s)", opts.HAR, kind)}
+		}
+		r = f
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeDir) != 0 {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: not a HAR file (a %s)", opts.HAR, fi.Mode().Type())}
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxHAR+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxHAR+1))
 	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", opts.HAR, err)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", name, err)}
 	}
 	if len(b) > maxHAR {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: larger than %d MiB", opts.HAR, maxHAR>>20)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: larger than %d MiB", name, maxHAR>>20)}
 	}
 	har, err := devtools.ParseHAR(b)
 	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", opts.HAR, err)}
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", name, err)}
 	}
 	results := diagnoseHAR(ctx, har, opts.Engine, opts.AllowThirdPartyCookies)
+	if err := ctx.Err(); err != nil {
+		// Stopped (Ctrl-C): no partial table that reads as complete.
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: stopped after %d of %d entries: %w", name, len(results), len(har.Log.Entries), err)}
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -86,8 +105,18 @@ func runHAR(ctx context.Context, opts *Options) error {
 // answered from the recording: nothing is sent.
 func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, allowThirdParty bool) []harResult {
 	pairs := har.PairPreflights()
+	// The entries by method and URL, for the hops of redirects: a HAR
+	// may hold entries by the hundred thousand.
+	byRequest := map[string][]int{}
+	for i, e := range har.Log.Entries {
+		k := e.Request.Method + " " + e.Request.URL
+		byRequest[k] = append(byRequest[k], i)
+	}
 	var out []harResult
 	for i := range har.Log.Entries {
+		if ctx.Err() != nil {
+			break
+		}
 		e := &har.Log.Entries[i]
 		if !e.IsCrossOrigin() {
 			continue
@@ -107,7 +136,7 @@ func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, al
 		if e.ResourceType == "xhr" {
 			req.Initiator = fetch.XHR
 		}
-		rt := &replay{har: har, entry: i, preflight: r.Preflight}
+		rt := &replay{har: har, byRequest: byRequest, entry: i, preflight: r.Preflight}
 		res := runReplay(ctx, engine, rt, req, s.Cookie)
 		r.Notes = append(r.Notes, rt.notes...)
 		failed := e.Response.Error != "" && e.Response.Error != "net::ERR_ABORTED" // aborted: the page stopped reading
@@ -115,7 +144,7 @@ func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, al
 			// The browser failed it where the model, without
 			// credentials, allows it: the script asked for them.
 			req.Credentials = fetch.Include
-			rt2 := &replay{har: har, entry: i, preflight: r.Preflight}
+			rt2 := &replay{har: har, byRequest: byRequest, entry: i, preflight: r.Preflight}
 			if res2 := runReplay(ctx, engine, rt2, req, s.Cookie); !res2.Allowed {
 				res = res2
 				r.Notes = append(r.Notes, "the browser recorded "+e.Response.Error+" where credentials same-origin would pass: judged with credentials include, which the script must have asked for")
@@ -160,6 +189,7 @@ func runReplay(ctx context.Context, engine fetch.Engine, rt *replay, req fetch.R
 // and response, and the recorded requests a redirect leads to.
 type replay struct {
 	har       *devtools.HAR
+	byRequest map[string][]int // entry indexes by "METHOD URL", in order
 	entry     int
 	preflight int
 	used      map[int]bool
@@ -193,8 +223,8 @@ func (rt *replay) RoundTrip(r *http.Request) (*http.Response, error) {
 	case r.Method != http.MethodOptions && !rt.used[rt.entry] && r.URL.String() == es[rt.entry].Request.URL:
 		idx = rt.entry
 	default:
-		for i := range es {
-			if !rt.used[i] && i != rt.preflight && es[i].Request.Method == r.Method && es[i].Request.URL == r.URL.String() {
+		for _, i := range rt.byRequest[r.Method+" "+r.URL.String()] {
+			if !rt.used[i] && i != rt.preflight {
 				idx = i
 				break
 			}

@@ -25,7 +25,7 @@ type input struct {
 
 func (in *input) flags(fl *pflag.FlagSet) {
 	fl.StringVar(&in.curl, "curl", "", "the request as DevTools' \"Copy as cURL\" gives it (bash or cmd), or - to read it from standard input")
-	fl.StringVar(&in.har, "har", "", "diagnose every cross-origin request of a HAR export offline, from its recorded responses")
+	fl.StringVar(&in.har, "har", "", "diagnose every cross-origin request of a HAR export offline, from its recorded responses (- reads it from standard input)")
 	fl.StringVar(&in.fetch, "fetch", "", "the request as DevTools' \"Copy as fetch\" gives it (or the Node.js flavour), or - to read it from standard input")
 }
 

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package check
+
+import "syscall"
+
+func setPdeathsig(*syscall.SysProcAttr) {}
