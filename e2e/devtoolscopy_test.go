@@ -20,7 +20,7 @@ import (
 
 // copyRequests are the requests whose DevTools copies make the corpus of
 // internal/devtools/testdata/copies. Each is run from a page on
-// http://127.0.0.1:PAGE against http://127.0.0.1:API (same site, another
+// http://127.0.0.1:9000 against http://127.0.0.1:9001 (same site, another
 // origin), whose "/" set two cookies. internal/devtools's
 // TestCopies_corpus holds the same requests as flags; keep the two in step.
 var copyRequests = []struct {
@@ -85,12 +85,11 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 		chromedp.Flag("remote-allow-origins", "*"),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// Cancelling the allocator kills Chromium and waits for it to exit
+	// (chromedp.Cancel on the tab hangs once the frontend has attached).
 	defer cancelAlloc()
 	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer func() {
-		_ = chromedp.Cancel(tab)
-		cancelTab()
-	}()
+	defer cancelTab()
 	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
 	defer cancel()
 	if err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/"), chromedp.WaitReady("body", chromedp.ByQuery)); err != nil {
@@ -183,11 +182,11 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The ports change from run to run: the saved copies name them as
-	// API and PAGE.
+	// The ports change from run to run: the saved copies have the API's
+	// as 9001 and the page's as 9000.
 	apiPort := api.URL[strings.LastIndexByte(api.URL, ':')+1:]
 	pagePort := page.URL[strings.LastIndexByte(page.URL, ':')+1:]
-	norm := strings.NewReplacer("127.0.0.1:"+apiPort, "127.0.0.1:API", "127.0.0.1:"+pagePort, "127.0.0.1:PAGE")
+	norm := strings.NewReplacer("127.0.0.1:"+apiPort, "127.0.0.1:9001", "127.0.0.1:"+pagePort, "127.0.0.1:9000")
 	for _, r := range copyRequests {
 		for _, f := range copyFormats {
 			got, ok := copies[r.name][f]
