@@ -74,7 +74,19 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	profile := t.TempDir()
+	profile, err := os.MkdirTemp("", "crossgate-e2e-copies-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for range 20 { // a closing browser may still write for a moment
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("removing the profile %s: still written to", profile)
+	}()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
