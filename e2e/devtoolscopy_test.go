@@ -33,6 +33,17 @@ var copyRequests = []struct {
 	{"form-post", `await fetch(API + "/copy/form-post", {method: "POST", body: new URLSearchParams({name: "A B", note: "x&y=z"})})`},
 }
 
+// copyNames are the names of the saved copies: each request's, the
+// preflights of put-json and post-quotes (DevTools lists preflights as requests of their
+// own), and "all" ("Copy all as cURL", "Copy all as fetch").
+func copyNames() []string {
+	var names []string
+	for _, r := range copyRequests {
+		names = append(names, r.name)
+	}
+	return append(names, "put-json-preflight", "post-quotes-preflight", "all")
+}
+
 // copyFormats are the frontend's four copies of one request.
 var copyFormats = []string{"curl-bash", "curl-cmd", "fetch", "fetch-node"}
 
@@ -159,10 +170,16 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 			// generateFetchCall is an instance method that uses nothing
 			// of its instance.
 			const fetchCall = (req, style) => V.prototype.generateFetchCall.call(Object.create(V.prototype), req, style);
+			const all = [];
 			for (const req of Logs.NetworkLog.NetworkLog.instance().requests()) {
 				const u = req.url();
-				if (!u.startsWith(%q + '/copy/') || req.requestMethod === 'OPTIONS' || !req.finished) continue;
-				const name = new URL(u).pathname.slice('/copy/'.length);
+				if (!u.startsWith(%q + '/copy/') || !req.finished) continue;
+				let name = new URL(u).pathname.slice('/copy/'.length);
+				if (req.requestMethod === 'OPTIONS') {
+					name += '-preflight';
+				} else {
+					all.push(req);
+				}
 				out[name] = {
 					'curl-bash': await V.generateCurlCommand(req, 'unix'),
 					'curl-cmd': await V.generateCurlCommand(req, 'win'),
@@ -170,15 +187,25 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 					'fetch-node': await fetchCall(req, 1),
 				};
 			}
+			// "Copy all as ...", of the requests in the order made.
+			if (all.length === %d) {
+				const inst = Object.create(V.prototype);
+				out['all'] = {
+					'curl-bash': await V.prototype.generateAllCurlCommand.call(inst, all, 'unix'),
+					'curl-cmd': await V.prototype.generateAllCurlCommand.call(inst, all, 'win'),
+					'fetch': await V.prototype.generateAllFetchCall.call(inst, all, 0),
+					'fetch-node': await V.prototype.generateAllFetchCall.call(inst, all, 1),
+				};
+			}
 			return JSON.stringify(out);
-		})()`, api.URL), &raw, await))
+		})()`, api.URL, len(copyRequests)), &raw, await))
 		if err != nil {
 			t.Fatalf("calling the frontend's copy functions: %v", err)
 		}
 		if err := json.Unmarshal([]byte(raw), &copies); err != nil {
 			t.Fatal(err)
 		}
-		if len(copies) == len(copyRequests) {
+		if len(copies) == len(copyNames()) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -199,15 +226,15 @@ func TestChromium_devtoolsCopies(t *testing.T) {
 	apiPort := api.URL[strings.LastIndexByte(api.URL, ':')+1:]
 	pagePort := page.URL[strings.LastIndexByte(page.URL, ':')+1:]
 	norm := strings.NewReplacer("127.0.0.1:"+apiPort, "127.0.0.1:9001", "127.0.0.1:"+pagePort, "127.0.0.1:9000")
-	for _, r := range copyRequests {
+	for _, name := range copyNames() {
 		for _, f := range copyFormats {
-			got, ok := copies[r.name][f]
+			got, ok := copies[name][f]
 			if !ok || got == "" {
-				t.Errorf("%s: no %s copy", r.name, f)
+				t.Errorf("%s: no %s copy", name, f)
 				continue
 			}
 			got = norm.Replace(got)
-			file := filepath.Join(dir, r.name+"."+f+".txt")
+			file := filepath.Join(dir, name+"."+f+".txt")
 			if update {
 				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
