@@ -52,11 +52,18 @@ var copiedRequests = map[string]copiedRequest{
 func TestCopies_corpus(t *testing.T) {
 	t.Parallel()
 	formats := []string{"curl-bash", "curl-cmd", "fetch", "fetch-node"}
-	for name, req := range copiedRequests {
+	cases := maps(nil)
+	for name := range copiedRequests {
+		cases[name] = name
+	}
+	// "Copy all as ...": the first request is read.
+	cases["all"] = "put-json"
+	for file, name := range cases {
+		req := copiedRequests[name]
 		for _, format := range formats {
-			t.Run(name+"."+format, func(t *testing.T) {
+			t.Run(file+"."+format, func(t *testing.T) {
 				t.Parallel()
-				src, err := os.ReadFile(filepath.Join("testdata", "copies", name+"."+format+".txt"))
+				src, err := os.ReadFile(filepath.Join("testdata", "copies", file+"."+format+".txt"))
 				if err != nil {
 					t.Fatal(err)
 				}
