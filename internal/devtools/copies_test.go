@@ -124,3 +124,40 @@ func TestCopies_corpus(t *testing.T) {
 		}
 	}
 }
+
+// A real copy of a preflight reads as the request it was sent for: the
+// method of Access-Control-Request-Method and the headers it names.
+func TestCopies_preflight(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		method  string
+		headers []string
+	}{
+		"put-json-preflight":    {"PUT", []string{"Content-Type", "X-Request-Id"}},
+		"post-quotes-preflight": {"POST", []string{"X-Note"}},
+	}
+	for name, w := range cases {
+		for _, format := range []string{"curl-bash", "curl-cmd"} {
+			src, err := os.ReadFile(filepath.Join("testdata", "copies", name+"."+format+".txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := devtools.ParseCurl(string(src))
+			if err != nil {
+				t.Fatalf("%s.%s: %v", name, format, err)
+			}
+			s, err := c.Script()
+			if err != nil {
+				t.Fatalf("%s.%s: %v", name, format, err)
+			}
+			if s.Request.Method != w.method || s.Request.Origin != copyOrigin {
+				t.Errorf("%s.%s: method %q origin %q; want %q %q", name, format, s.Request.Method, s.Request.Origin, w.method, copyOrigin)
+			}
+			for _, h := range w.headers {
+				if s.Request.Header.Get(h) == "" {
+					t.Errorf("%s.%s: no %s header in %v", name, format, h, s.Request.Header)
+				}
+			}
+		}
+	}
+}

@@ -27,6 +27,8 @@ func TestNewCmdCheck_realCopiesAreFlags(t *testing.T) {
 		"form-post": {[]string{api + "/copy/form-post", "--method", "POST",
 			"-H", "Content-Type: application/x-www-form-urlencoded;charset=UTF-8"}, "name=A+B&note=x%26y%3Dz"},
 	}
+	// "Copy all as ...": the first request is read.
+	requests["all"] = requests["put-json"]
 	for name, req := range requests {
 		for _, format := range []string{"curl-bash", "curl-cmd", "fetch", "fetch-node"} {
 			t.Run(name+"."+format, func(t *testing.T) {
