@@ -1,9 +1,16 @@
 package check_test
 
 import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/crossgate/crossgate/internal/cli"
 )
 
 // The real copies (internal/devtools/testdata/copies, written by Chromium
@@ -66,6 +73,45 @@ func TestNewCmdCheck_realCopiesAreFlags(t *testing.T) {
 					t.Errorf("%s gives\n%+v\nflags give\n%+v", flag, got, want)
 				}
 			})
+		}
+	}
+}
+
+// The real copy's cookies go out byte for byte as Chromium sent them: a
+// quoted value keeps its quotes (RFC 6265 section 4.1.1 makes the
+// DQUOTEs part of cookie-value; Chromium stores and sends them).
+func TestRun_realCopyCookiesAsSent(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Cookie"))
+		mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}))
+	defer srv.Close()
+	for _, format := range []string{"curl-bash", "curl-cmd", "fetch-node"} {
+		flag := "--curl"
+		if format == "fetch-node" {
+			flag = "--fetch"
+		}
+		src := strings.ReplaceAll(readCorpus(t, "copies", "get-cookies."+format+".txt"), "http://127.0.0.1:9001", srv.URL)
+		var stdout, stderr bytes.Buffer
+		if code := cli.Main(context.Background(), []string{"check", flag, "-"}, strings.NewReader(src), &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", format, code, stdout.String(), stderr.String())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	const want = `sid=abc123; theme="dark mode"`
+	if len(seen) != 3 {
+		t.Fatalf("server saw %q; want 3 requests", seen)
+	}
+	for _, got := range seen {
+		if got != want {
+			t.Errorf("server saw Cookie %q; want %q, as Chromium sent it", got, want)
 		}
 	}
 }
