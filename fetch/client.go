@@ -273,7 +273,14 @@ func (c *Client) actualHeader(p *Plan) http.Header {
 	if c.Jar != nil && (p.Include() || p.Credentials == SameOrigin && p.Tainting == Basic) {
 		var cs []string
 		for _, ck := range c.Jar.Cookies(p.URL) {
-			cs = append(cs, ck.Name+"="+ck.Value)
+			// A quoted value keeps its DQUOTEs, which RFC 6265 section
+			// 4.1.1 makes part of cookie-value: Chromium stores and
+			// sends them (net/http strips them and sets Quoted).
+			if ck.Quoted {
+				cs = append(cs, ck.Name+`="`+ck.Value+`"`)
+			} else {
+				cs = append(cs, ck.Name+"="+ck.Value)
+			}
 		}
 		if len(cs) > 0 {
 			h.Set("Cookie", strings.Join(cs, "; "))

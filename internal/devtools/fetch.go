@@ -53,9 +53,11 @@ func ParseFetch(s string) (*Copied, error) {
 	if !p.eat(')') {
 		return nil, p.errorf(`want ")" to close fetch(`)
 	}
-	p.eat(';')
+	// "Copy all as fetch" ends each call with its own ";" and joins them
+	// with " ;\n" (Chromium 156: "}); ;\nfetch("): read the first.
+	for p.eat(';') {
+	}
 	if p.skipSpace(); p.pos < len(p.src) {
-		// "Copy all as fetch" joins calls with " ;\n": read the first.
 		if !p.skipWord("fetch") && !p.skipWord("await") {
 			return nil, p.errorf("unexpected text after the fetch() call")
 		}
