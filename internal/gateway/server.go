@@ -245,6 +245,16 @@ func (s *Server) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	// Watch before serving: a change made once the gateway answers must
+	// not fall between its first answer and the watch.
+	var w *fsnotify.Watcher
+	if s.opts.Watch {
+		var err error
+		if w, err = s.watch(); err != nil {
+			s.log.Error("not watching the policy file: reload with SIGHUP", "config", s.opts.ConfigPath, "error", err.Error())
+			w = nil
+		}
+	}
 	errc := make(chan error, 2)
 	tlsOn := s.srv.TLSConfig != nil
 	go func() {
@@ -272,7 +282,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go s.checkUpstreams(ctx) // only logs; never delays serving
 
 	wctx, stopWatch := context.WithCancel(ctx)
-	go s.reloadLoop(wctx)
+	go s.reloadLoop(wctx, w)
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -371,18 +381,17 @@ func (s *Server) shutdown() error {
 	return err
 }
 
-// reloadLoop reloads on demand and, when watching, on file changes.
-func (s *Server) reloadLoop(ctx context.Context) {
+// reloadLoop reloads on demand and, when w is not nil, on changes of the
+// policy file's directory; it closes w when ctx is done.
+func (s *Server) reloadLoop(ctx context.Context, w *fsnotify.Watcher) {
 	var events <-chan fsnotify.Event
 	var errs <-chan error
-	if s.opts.Watch {
-		w, err := s.watch()
-		if err != nil {
-			s.log.Error("not watching the policy file: reload with SIGHUP", "config", s.opts.ConfigPath, "error", err.Error())
-		} else {
-			defer w.Close()
-			events, errs = w.Events, w.Errors
-		}
+	if w != nil {
+		defer w.Close()
+		events, errs = w.Events, w.Errors
+		// A change between the load in NewServer and the watch: reload
+		// if the bytes differ (a no-op otherwise).
+		s.reload("file change", false)
 	}
 	// Editors write a file in several steps: wait for the events to
 	// settle before reading it.
