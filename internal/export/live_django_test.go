@@ -1,10 +1,6 @@
 package export_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/crossgate/crossgate/internal/export"
@@ -81,24 +77,7 @@ make_server(host, port, get_wsgi_application(), handler_class=Quiet).serve_forev
 
 func startDjango(t *testing.T, pl *export.Plan, conf string) {
 	py := pythonWith(t, "python3-django python3-django-cors-headers", "django", "corsheaders")
-	dir := t.TempDir()
-	src, err := os.ReadFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "crossgate_cors_settings.py"), src, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(py, "-m", "py_compile", filepath.Join(dir, "crossgate_cors_settings.py")).CombinedOutput(); err != nil {
-		t.Fatalf("py_compile: %v\n%s", err, out)
-	}
-	app := filepath.Join(dir, "app.py")
-	if err := os.WriteFile(app, []byte(djangoApp), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := strings.Cut(pl.Listen, ":")
-	exporttest.Process(t, exec.Command(py, app, dir, host, port, pl.Upstream), filepath.Join(dir, "django.log"))
-	exporttest.WaitListening(t, pl.Listen)
+	startPython(t, py, pl, conf, "crossgate_cors_settings.py", djangoApp, "django.log")
 }
 
 // oneOnPath is a single policy on paths, with what django-cors-headers can

@@ -75,23 +75,32 @@ app.run(host=host, port=port)
 
 func startFlask(t *testing.T, pl *export.Plan, conf string) {
 	py := pythonWith(t, "python3-flask python3-flask-cors", "flask", "flask_cors")
+	startPython(t, py, pl, conf, "crossgate_cors.py", flaskApp, "flask.log")
+}
+
+// startPython runs app (a script taking the directory, host, port and
+// upstream as arguments) with py, beside the export conf saved as module
+// (compiled first, so that a syntax error in the export is named as such),
+// and waits until it listens on pl.Listen.
+func startPython(t *testing.T, py string, pl *export.Plan, conf, module, app, logName string) {
+	t.Helper()
 	dir := t.TempDir()
 	src, err := os.ReadFile(conf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "crossgate_cors.py"), src, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, module), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(py, "-m", "py_compile", filepath.Join(dir, "crossgate_cors.py")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(py, "-m", "py_compile", filepath.Join(dir, module)).CombinedOutput(); err != nil {
 		t.Fatalf("py_compile: %v\n%s", err, out)
 	}
-	app := filepath.Join(dir, "app.py")
-	if err := os.WriteFile(app, []byte(flaskApp), 0o644); err != nil {
+	script := filepath.Join(dir, "app.py")
+	if err := os.WriteFile(script, []byte(app), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	host, port, _ := strings.Cut(pl.Listen, ":")
-	exporttest.Process(t, exec.Command(py, app, dir, host, port, pl.Upstream), filepath.Join(dir, "flask.log"))
+	exporttest.Process(t, exec.Command(py, script, dir, host, port, pl.Upstream), filepath.Join(dir, logName))
 	exporttest.WaitListening(t, pl.Listen)
 }
 
