@@ -3,18 +3,12 @@ package export_test
 import (
 	"bytes"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crossgate/crossgate/internal/export"
 	"github.com/crossgate/crossgate/internal/export/exporttest"
-	"github.com/crossgate/crossgate/internal/gateway"
 	"github.com/crossgate/crossgate/internal/policyfile"
 )
 
@@ -62,24 +56,7 @@ func runBrowser(t *testing.T, file string, src []byte, tg *export.Target, start 
 	if err := tg.Render(pl, &buf); err != nil {
 		t.Fatal(err)
 	}
-	conf := filepath.Join(t.TempDir(), "export-"+tg.Name)
-	if err := os.WriteFile(conf, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start(t, pl, conf)
-
-	gw, err := gateway.New(f, gateway.Resolve(f.Proxy, gateway.Overrides{Upstream: up.URL}), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gsrv := httptest.NewServer(gw)
-	t.Cleanup(gsrv.Close)
-	client := &http.Client{
-		Transport:     &http.Transport{DisableCompression: true, Proxy: nil},
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	t.Cleanup(client.CloseIdleConnections)
+	conf, gsrv, client := exporttest.StartBoth(t, f, pl, tg, buf.Bytes(), start, up)
 	cases := exporttest.Battery(pl)
 	if len(cases) < 10 {
 		t.Fatalf("a battery of %d cases", len(cases))

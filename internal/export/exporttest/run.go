@@ -93,27 +93,7 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	if err := tg.Render(pl, &buf); err != nil {
 		t.Fatal(err)
 	}
-	conf := filepath.Join(t.TempDir(), "export-"+tg.Name+".conf")
-	if err := os.WriteFile(conf, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start(t, pl, conf)
-
-	gw, err := gateway.New(f, gateway.Resolve(f.Proxy, gateway.Overrides{Upstream: up.URL}), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gsrv := httptest.NewServer(gw)
-	t.Cleanup(gsrv.Close)
-
-	client := &http.Client{
-		Transport: &http.Transport{DisableCompression: true, Proxy: nil},
-		Timeout:   10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-	t.Cleanup(client.CloseIdleConnections)
+	conf, gsrv, client := StartBoth(t, f, pl, tg, buf.Bytes(), start, up)
 	res := &Result{Plan: pl, Conf: conf, ExportURL: "http://" + listen, GatewayAddr: strings.TrimPrefix(gsrv.URL, "http://"), Cases: Battery(pl)}
 	run := runs.Add(1) // case ids are unique in the process
 	for _, c := range res.Cases {
@@ -264,4 +244,34 @@ func Lines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// StartBoth writes the export out as a file and starts the server under
+// test on it with start, and crossgate's gateway on f in front of the same
+// upstream. It returns the export's file, the gateway's server and a
+// client for both that keeps redirects and encodings as they are; all of
+// them stop with the test.
+func StartBoth(t *testing.T, f *policyfile.File, pl *export.Plan, tg *export.Target, out []byte, start StartFunc, up *Upstream) (conf string, gsrv *httptest.Server, client *http.Client) {
+	t.Helper()
+	conf = filepath.Join(t.TempDir(), "export-"+tg.Name+".conf")
+	if err := os.WriteFile(conf, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start(t, pl, conf)
+
+	gw, err := gateway.New(f, gateway.Resolve(f.Proxy, gateway.Overrides{Upstream: up.URL}), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gsrv = httptest.NewServer(gw)
+	t.Cleanup(gsrv.Close)
+	client = &http.Client{
+		Transport: &http.Transport{DisableCompression: true, Proxy: nil},
+		Timeout:   10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	t.Cleanup(client.CloseIdleConnections)
+	return conf, gsrv, client
 }
