@@ -11,7 +11,7 @@
 # Everything listens on 127.0.0.1; every run is bounded by -d.
 set -euo pipefail
 
-DUR=5 ROUNDS=2 CONNS=32 PORT=18080
+DUR=4 ROUNDS=5 CONNS=32 PORT=18080
 while getopts "d:r:c:p:" o; do
   case $o in
     d) DUR=$OPTARG ;;
@@ -270,36 +270,46 @@ addr_of() { case $1 in floor+headers) echo $FLOOR_HEADERS ;; gateway@base) echo 
 # The floor answers preflights only: an actual request to it is not proxied.
 targets_of() { if [ "$1" = actual ]; then echo gateway $base_target gateway+log nginx caddy bare; else echo "${targets[@]}"; fi; }
 
-declare -A sum_rps sum_p99 sum_cpu
+# Each round's figures, per scenario and target, as space-separated lists:
+# the summary takes their medians, which one disturbed round (this machine
+# is shared) moves less than a mean.
+declare -A all_rps all_p99 all_cpu
 echo "== measuring: wrk -t2 -c$CONNS -d${DUR}s, $ROUNDS rounds, targets interleaved" >&2
 for round in $(seq "$ROUNDS"); do
   for scen in actual preflight; do
     for t in $(targets_of "$scen"); do
       wrk -t1 -c4 -d1s -s "$work/$scen.lua" "http://$(addr_of "$t")/api/items" >/dev/null # warm-up
       read -r rps p99 cpu < <(run "$(addr_of "$t")" "$work/$scen.lua" "${pid_of[$t]}")
-      printf "round %d  %-9s  %-11s  %10.0f req/s  p99 %6.2f ms  %6.2f us CPU/req\n" "$round" "$scen" "$t" "$rps" "$p99" "$cpu" >&2
-      sum_cpu[$scen/$t]=$(awk -v a="${sum_cpu[$scen/$t]:-0}" -v b="$cpu" 'BEGIN {print a+b}')
-      sum_rps[$scen/$t]=$(awk -v a="${sum_rps[$scen/$t]:-0}" -v b="$rps" 'BEGIN {print a+b}')
-      sum_p99[$scen/$t]=$(awk -v a="${sum_p99[$scen/$t]:-0}" -v b="$p99" 'BEGIN {print a+b}')
+      printf "round %d  %-9s  %-13s  %10.0f req/s  p99 %6.2f ms  %6.2f us CPU/req\n" "$round" "$scen" "$t" "$rps" "$p99" "$cpu" >&2
+      all_rps[$scen/$t]+="$rps " all_p99[$scen/$t]+="$p99 " all_cpu[$scen/$t]+="$cpu "
     done
   done
 done
 
+# median LIST -> the median of the numbers in LIST.
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# spread LIST -> "min-max".
+spread() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
+
 echo
-# "vs base" is against the bare proxy for actual requests, against the
-# floor (net/http writing a bare 204) for preflights.
+# Medians over the rounds. "vs base" is against the bare proxy for actual
+# requests, against the floor (net/http writing a bare 204) for preflights;
+# "vs f+h", for preflights, against floor+headers (net/http writing the
+# same CORS headers as the gateway): what is left of the gap once net/http's
+# own cost of sending those headers is counted.
 # "CPU vs base" is the base's CPU time per request over the target's: the
 # req/s ratio the target would reach if the server's CPU were the limit.
-printf "%-10s %-12s %12s %10s %14s %14s %12s %12s\n" request target "req/s" "p99 ms" "req/s vs base" "req/s vs nginx" "CPU us/req" "CPU vs base"
+printf "%-10s %-13s %9s %13s %8s %8s %8s %8s %9s %8s\n" request target "req/s" "(min-max)" "p99 ms" "vs base" "vs f+h" "vs nginx" "CPU us" "CPU vs b"
 for scen in actual preflight; do
   base=bare
   [ "$scen" = preflight ] && base=floor
-  bare=$(awk -v s="${sum_rps[$scen/$base]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
-  basecpu=$(awk -v s="${sum_cpu[$scen/$base]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
-  ngx=$(awk -v s="${sum_rps[$scen/nginx]}" -v n="$ROUNDS" 'BEGIN {print s/n}')
+  b_rps=$(median "${all_rps[$scen/$base]}") b_cpu=$(median "${all_cpu[$scen/$base]}") n_rps=$(median "${all_rps[$scen/nginx]}")
+  fh_rps=""
+  [ "$scen" = preflight ] && fh_rps=$(median "${all_rps[$scen/floor+headers]}")
   for t in $(targets_of "$scen"); do
-    awk -v s="$scen" -v t="$t" -v r="${sum_rps[$scen/$t]}" -v p="${sum_p99[$scen/$t]}" -v n="$ROUNDS" -v b="$bare" -v g="$ngx" \
-      -v c="${sum_cpu[$scen/$t]}" -v bc="$basecpu" \
-      'BEGIN {printf "%-10s %-12s %12.0f %10.2f %14.3f %14.3f %12.2f %12.3f\n", s, t, r/n, p/n, (r/n)/b, (r/n)/g, c/n, bc/(c/n)}'
+    awk -v s="$scen" -v t="$t" -v r="$(median "${all_rps[$scen/$t]}")" -v sp="$(spread "${all_rps[$scen/$t]}")" \
+      -v p="$(median "${all_p99[$scen/$t]}")" -v c="$(median "${all_cpu[$scen/$t]}")" \
+      -v b="$b_rps" -v bc="$b_cpu" -v g="$n_rps" -v fh="$fh_rps" \
+      'BEGIN {printf "%-10s %-13s %9.0f %13s %8.2f %8.3f %8s %8.3f %9.2f %8.3f\n", s, t, r, "(" sp ")", p, r / b, (fh == "" ? "-" : sprintf("%.3f", r / fh)), r / g, c, bc / c}'
   done
 done

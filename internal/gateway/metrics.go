@@ -60,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"policy", "upstream"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "crossgate_in_flight_requests",
-			Help: "Requests being served.",
+			Help: "Requests being forwarded or answered with an error; preflights, answered at once, are not counted.",
 		}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "crossgate_config_reloads_total",

@@ -134,6 +134,9 @@ func headerValue(h http.Header, name string) string {
 // recent returns the refusals kept, the most recent first, with sequence
 // numbers above after (0 for all).
 func (g *ring) recent(after uint64) []Refusal {
+	if g == nil {
+		return nil
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []Refusal

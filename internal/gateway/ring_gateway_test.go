@@ -71,3 +71,31 @@ func BenchmarkGateway_refusedPreflight(b *testing.B) {
 		g.ServeHTTP(w, r)
 	}
 }
+
+// Only the admin page reads the ring: without an admin listener there is
+// none, and refusals are served all the same.
+func TestRing_onlyWithAdmin(t *testing.T) {
+	f, err := policyfile.Parse("b.yaml", []byte("policies:\n  - name: app\n    allow_origins: [https://app.example.com]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, admin := range []string{"off", "127.0.0.1:0"} {
+		set := Resolve(policyfile.Proxy{AdminListen: admin}, Overrides{Upstream: "echo"})
+		set.AccessLog = false
+		g, err := New(f, set, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (g.recent != nil) != (admin != "off") {
+			t.Errorf("admin_listen %q: ring %v", admin, g.recent != nil)
+		}
+		r := httptest.NewRequest("OPTIONS", "http://api.test/x", nil)
+		r.Header.Set("Origin", "https://evil.example")
+		r.Header.Set("Access-Control-Request-Method", "PUT")
+		w := &nopWriter{h: make(http.Header)}
+		g.ServeHTTP(w, r)
+		if w.status != http.StatusForbidden || len(g.recent.recent(0)) != map[bool]int{true: 0, false: 1}[admin == "off"] {
+			t.Errorf("admin_listen %q: status %d, %d refusals kept", admin, w.status, len(g.recent.recent(0)))
+		}
+	}
+}

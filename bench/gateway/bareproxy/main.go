@@ -37,7 +37,6 @@ func main() {
 			hd["Access-Control-Allow-Methods"] = []string{"GET,POST,PUT,DELETE,PATCH"}
 			hd["Access-Control-Allow-Headers"] = []string{"authorization,content-type,x-request-id"}
 			hd["Access-Control-Max-Age"] = []string{"7200"}
-			hd["Vary"] = []string{"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"}
 			w.WriteHeader(http.StatusNoContent)
 		})
 	case *backend:
