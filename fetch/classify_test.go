@@ -330,3 +330,33 @@ func TestEngine_text(t *testing.T) {
 		t.Error("UnmarshalText(firefox): got no error")
 	}
 }
+
+// Classify takes an origin only as a browser serializes it into Origin:
+// no page has an upper-case host, a default port written out, a path or a
+// port past 65535, and the error says which rule the value breaks.
+func TestClassify_origin(t *testing.T) {
+	for _, tc := range []struct {
+		origin string
+		want   string // "" when Classify must accept it
+	}{
+		{"https://app.example", ""},
+		{"http://localhost:3000", ""},
+		{"http://[::1]:8080", ""},
+		{"null", ""},
+		{"https://app.example:99999", `invalid port "99999"`},
+		{"https://App.example", "upper case"},
+		{"https://app.example:443", "default port"},
+		{"https://app.example/", "trailing slash"},
+		{"https://*.app.example", "a wildcard"},
+		{"app.example", "no scheme"},
+		{"", "empty origin"},
+	} {
+		_, err := fetch.Chromium.Classify(fetch.Request{URL: "https://api.example/x", Origin: tc.origin})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v; want it accepted", tc.origin, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: got %v; want an error saying %q", tc.origin, err, tc.want)
+		}
+	}
+}

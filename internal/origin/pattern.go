@@ -167,7 +167,7 @@ func parsePattern(s string) (Pattern, error) {
 			if n, err := strconv.Atoi(port); err == nil && n > 0 && n <= 65535 {
 				return bad(fmt.Sprintf("port %q has a leading zero", port), fmt.Sprintf("%s://%s:%d", scheme, host, n))
 			}
-			return bad(fmt.Sprintf("invalid port %q: want 1 to 65535 or *", port), "")
+			return bad(fmt.Sprintf("invalid port %q: want 1 to 65535 (or * for any, in a pattern)", port), "")
 		}
 		if n == DefaultPort(scheme) {
 			return bad(fmt.Sprintf("default port %d written out: browsers omit it from the Origin header", n), scheme+"://"+host)

@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,18 +56,13 @@ func findBrowser(path string) (string, error) {
 	return "", errNoBrowser
 }
 
-// checkBrowserOrigin checks that a page can have origin, since --browser
-// serves one there: an http or https origin with a port Chromium can
-// navigate to (https://url.spec.whatwg.org/#port-state: at most 65535).
+// checkBrowserOrigin checks that --browser can serve a page at origin: an
+// http or https one. fetch.Classify has checked that it is an origin at
+// all, with a port a URL can have (https://url.spec.whatwg.org/#port-state).
 func checkBrowserOrigin(origin string) error {
 	o, err := url.Parse(origin)
 	if err != nil || origin == "null" || o.Scheme != "http" && o.Scheme != "https" || o.Host == "" {
 		return fmt.Errorf("--browser needs an http or https --origin, not %q: a page is served there", origin)
-	}
-	if p := o.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("--browser: --origin %q: the port is not one a page can have (1 to 65535)", origin)
-		}
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestRun_browserRefusedBeforeSending(t *testing.T) {
 		{[]string{"--origin", "https://app.example", "--browser"}, "no Chromium found on PATH"},
 		{[]string{"--origin", "https://app.example", "--browser", "--browser-path", t.TempDir()}, "is a directory"},
 		{[]string{"--origin", "null", "--browser"}, `--browser needs an http or https --origin, not "null"`},
-		{[]string{"--origin", "https://app.example:99999", "--browser"}, "the port is not one a page can have"},
+		{[]string{"--origin", "https://app.example:99999", "--browser"}, `invalid port "99999": want 1 to 65535`},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := cli.Main(context.Background(), append([]string{"check", srv.URL + "/"}, tc.args...), strings.NewReader(""), &stdout, &stderr)
