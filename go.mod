@@ -18,9 +18,14 @@ require (
 	golang.org/x/text v0.41.0 // indirect
 )
 
-require mvdan.cc/sh/v3 v3.13.1
+require (
+	github.com/rs/zerolog v1.35.1
+	mvdan.cc/sh/v3 v3.13.1
+)
 
 require (
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.22 // indirect
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	golang.org/x/term v0.45.0 // indirect

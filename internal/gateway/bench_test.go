@@ -1,8 +1,10 @@
 package gateway_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/crossgate/crossgate/internal/gateway"
@@ -44,3 +46,38 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) WriteHeader(s int)           { w.status = s }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// The JSON access log adds no allocation to a preflight.
+func TestGateway_accessLogAllocs(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts are not meaningful under -race or -cover")
+	}
+	f, err := policyfile.Parse("b.yaml", []byte(appPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("OPTIONS", "http://api.test/api/items", nil)
+	r.Header.Set("Origin", "https://app.example.com")
+	r.Header.Set("Access-Control-Request-Method", "PUT")
+	allocs := func(accessLog bool) float64 {
+		set := gateway.Resolve(policyfile.Proxy{}, gateway.Overrides{Upstream: "echo"})
+		set.AccessLog = accessLog
+		var out bytes.Buffer
+		g, err := gateway.New(f, set, gateway.NewLogger(&out, "json"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := testing.AllocsPerRun(100, func() {
+			out.Reset()
+			w := &discardWriter{h: make(http.Header, 8)}
+			g.ServeHTTP(w, r)
+		})
+		if accessLog && !strings.Contains(out.String(), `"cors_kind":"preflight"`) {
+			t.Fatalf("the access log wrote %q", out.String())
+		}
+		return n
+	}
+	if with, without := allocs(true), allocs(false); with != without {
+		t.Errorf("a preflight takes %v allocations with the access log, %v without", with, without)
+	}
+}

@@ -373,45 +373,6 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// accessLog writes one record per request.
-func (g *Gateway) accessLog(r *http.Request, path string, rt *route, d *cors.Decision, status int, bytes int64, err error, clientGone bool, refusal string, dur time.Duration) {
-	attrs := make([]slog.Attr, 0, 16)
-	attrs = append(attrs,
-		slog.String("method", r.Method),
-		slog.String("host", r.Host),
-		slog.String("path", path),
-		slog.Int("status", status),
-		slog.Int64("bytes", bytes),
-		slog.Float64("duration_ms", float64(dur.Microseconds())/1000),
-		slog.String("remote", r.RemoteAddr),
-		slog.String("policy", rt.name),
-		slog.String("upstream", rt.upstream),
-		slog.String("cors_kind", d.Kind.String()),
-		slog.Bool("cors_allowed", d.Allowed),
-		slog.String("cors_reason", d.Reason.String()),
-	)
-	if o := r.Header.Get("Origin"); o != "" {
-		attrs = append(attrs, slog.String("origin", truncate(o, 256)))
-	}
-	if d.Detail != "" {
-		attrs = append(attrs, slog.String("cors_detail", truncate(d.Detail, 256)))
-	}
-	if up := r.Header.Get("Upgrade"); up != "" && isUpgrade(r) {
-		attrs = append(attrs, slog.String("upgrade", truncate(up, 64)))
-	}
-	if refusal != "" {
-		attrs = append(attrs, slog.String("refused", refusal))
-	}
-	level := slog.LevelInfo
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-		if !clientGone {
-			level = slog.LevelWarn
-		}
-	}
-	g.log.LogAttrs(r.Context(), level, "request", attrs...)
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

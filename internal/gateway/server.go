@@ -299,7 +299,8 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // NewLogger returns a logger writing to w in format ("json" or "text"), or
-// one that discards everything if w is nil.
+// one that discards everything if w is nil. Its records are written to w
+// one whole line per Write; w need not be safe for concurrent use.
 func NewLogger(w io.Writer, format string) *slog.Logger {
 	if w == nil {
 		return slog.New(slog.DiscardHandler)
@@ -307,7 +308,7 @@ func NewLogger(w io.Writer, format string) *slog.Logger {
 	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, nil))
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return slog.New(newJSONHandler(w))
 }
 
 // checkUpstreams tries to connect to each upstream once, and logs a
