@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,16 +15,7 @@ import (
 // BenchmarkGateway_preflight measures the handler alone on an allowed
 // preflight: no network, no logs.
 func BenchmarkGateway_preflight(b *testing.B) {
-	f, err := policyfile.Parse("b.yaml", []byte(appPolicy))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := gateway.Resolve(policyfile.Proxy{}, gateway.Overrides{Upstream: "echo"})
-	set.AccessLog = false
-	g, err := gateway.New(f, set, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	g, _ := echoGateway(b, appPolicy, nil)
 	r := httptest.NewRequest("OPTIONS", "http://api.test/api/items", nil)
 	r.Header.Set("Origin", "https://app.example.com")
 	r.Header.Set("Access-Control-Request-Method", "PUT")
@@ -36,6 +28,23 @@ func BenchmarkGateway_preflight(b *testing.B) {
 			b.Fatalf("got status %d", w.status)
 		}
 	}
+}
+
+// echoGateway returns a gateway serving policy towards the echo upstream,
+// with its access log on when logger is not nil, and its settings.
+func echoGateway(tb testing.TB, policy string, logger *slog.Logger) (*gateway.Gateway, gateway.Settings) {
+	tb.Helper()
+	f, err := policyfile.Parse("b.yaml", []byte(policy))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set := gateway.Resolve(policyfile.Proxy{}, gateway.Overrides{Upstream: "echo"})
+	set.AccessLog = logger != nil
+	g, err := gateway.New(f, set, logger, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return g, set
 }
 
 type discardWriter struct {
@@ -52,21 +61,16 @@ func TestGateway_accessLogAllocs(t *testing.T) {
 	if raceEnabled || testing.CoverMode() != "" {
 		t.Skip("allocation counts are not meaningful under -race or -cover")
 	}
-	f, err := policyfile.Parse("b.yaml", []byte(appPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := httptest.NewRequest("OPTIONS", "http://api.test/api/items", nil)
 	r.Header.Set("Origin", "https://app.example.com")
 	r.Header.Set("Access-Control-Request-Method", "PUT")
 	allocs := func(accessLog bool) float64 {
-		set := gateway.Resolve(policyfile.Proxy{}, gateway.Overrides{Upstream: "echo"})
-		set.AccessLog = accessLog
 		var out bytes.Buffer
-		g, err := gateway.New(f, set, gateway.NewLogger(&out, "json"), nil)
-		if err != nil {
-			t.Fatal(err)
+		var logger *slog.Logger
+		if accessLog {
+			logger = gateway.NewLogger(&out, "json")
 		}
+		g, _ := echoGateway(t, appPolicy, logger)
 		n := testing.AllocsPerRun(100, func() {
 			out.Reset()
 			w := &discardWriter{h: make(http.Header, 8)}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/internal/gateway"
-	"github.com/crossgate/crossgate/internal/policyfile"
 )
 
 // benchPolicy is bench/gateway's policy: the seeds' three origins,
@@ -31,31 +30,18 @@ const loopbackPreflight = "OPTIONS /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nOri
 	"Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-type,x-request-id\r\n\r\n"
 
 // BenchmarkLoopback_preflight serves bench/gateway's preflight over
-// loopback TCP, on keep-alive connections, from three servers: the floor
+// loopback TCP, on keep-alive connections, from four servers: the floor
 // (a net/http handler that only writes 204), floor+headers (the same
-// with the gateway's five CORS headers as fixed strings) and the gateway
-// with its own http.Server settings. Client and server share the process,
-// so ns/op includes the client; the client is the same in all three, and
-// allocs/op are the servers'.
+// with the gateway's five CORS headers as fixed strings), the gateway with
+// its own http.Server settings, and the same with its JSON access log (to
+// io.Discard). Client and server share the process, so ns/op includes the
+// client; the client is the same in all four, and allocs/op are the
+// servers'.
 //
 //	go test -run '^$' -bench Loopback -benchmem ./internal/gateway
 func BenchmarkLoopback_preflight(b *testing.B) {
-	f, err := policyfile.Parse("b.yaml", []byte(benchPolicy))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := gateway.Resolve(policyfile.Proxy{}, gateway.Overrides{Upstream: "echo"})
-	set.AccessLog = false
-	g, err := gateway.New(f, set, nil, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	set.AccessLog = true
-	gl, err := gateway.New(f, set, gateway.NewLogger(io.Discard, "json"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	set.AccessLog = false
+	g, set := echoGateway(b, benchPolicy, nil)
+	gl, _ := echoGateway(b, benchPolicy, gateway.NewLogger(io.Discard, "json"))
 	floor := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	floorHeaders := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
