@@ -1,9 +1,11 @@
 package devtools
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,10 +64,58 @@ type HARHeader struct {
 	Value string `json:"value"`
 }
 
-// ParseHAR reads a HAR export.
-func ParseHAR(b []byte) (*HAR, error) {
+// ParseHAR reads a HAR export held in memory.
+func ParseHAR(b []byte) (*HAR, error) { return ReadHAR(bytes.NewReader(b)) }
+
+// MaxHAREntry bounds one entry of a HAR that [ReadHAR] reads: an entry
+// holds its response's body, and a recorded one runs to megabytes at most.
+// The whole file has no bound: it is read an entry at a time, and only the
+// fields of [HAR] are kept.
+const MaxHAREntry = 256 << 20
+
+// ReadHAR reads a HAR export from r, one entry at a time: memory holds the
+// entry being read and what [HAR] keeps of the others (no bodies), however
+// large the file (DevTools' "Save all as HAR with content" runs to
+// hundreds of MiB).
+func ReadHAR(r io.Reader) (*HAR, error) { return readHAR(r, MaxHAREntry) }
+
+func readHAR(r io.Reader, maxEntry int64) (*HAR, error) {
+	cr := &entryBound{r: r, max: maxEntry}
+	dec := json.NewDecoder(cr)
 	var h HAR
-	if err := json.Unmarshal(b, &h); err != nil {
+	sawEntries := false
+	err := object(dec, "the HAR", func(key string) error {
+		if key != "log" {
+			return skip(dec)
+		}
+		return object(dec, `"log"`, func(key string) error {
+			switch key {
+			case "creator":
+				return dec.Decode(&h.Log.Creator)
+			case "entries":
+				sawEntries = true
+				if err := delim(dec, `"log.entries"`, '['); err != nil {
+					return err
+				}
+				h.Log.Entries = []HAREntry{}
+				for dec.More() {
+					cr.mark = dec.InputOffset()
+					var e HAREntry
+					if err := dec.Decode(&e); err != nil {
+						if errors.Is(err, errEntryTooLarge) {
+							return fmt.Errorf("log.entries[%d] is larger than %d MiB: not a recorded request", len(h.Log.Entries), cr.max>>20)
+						}
+						return err
+					}
+					h.Log.Entries = append(h.Log.Entries, e)
+				}
+				cr.mark = dec.InputOffset()
+				return delim(dec, `"log.entries"`, ']')
+			}
+			return skip(dec)
+		})
+	})
+	if err != nil {
 		// Say where: a HAR runs to megabytes on one line.
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
@@ -74,13 +124,104 @@ func ParseHAR(b []byte) (*HAR, error) {
 			return nil, fmt.Errorf("reading the HAR at offset %d: %w", se.Offset, err)
 		case errors.As(err, &te):
 			return nil, fmt.Errorf("reading the HAR at offset %d: %w", te.Offset, err)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, fmt.Errorf("reading the HAR: it ends at offset %d, before its JSON does", dec.InputOffset())
 		}
-		return nil, fmt.Errorf("reading the HAR: %w", err)
+		return nil, fmt.Errorf("reading the HAR at offset %d: %w", dec.InputOffset(), err)
 	}
-	if h.Log.Entries == nil {
+	if !sawEntries {
 		return nil, errors.New(`reading the HAR: no "log.entries": not a HAR export`)
 	}
 	return &h, nil
+}
+
+// object reads a JSON object, what, from dec, calling member for each key
+// with dec placed before the key's value, which member must read.
+func object(dec *json.Decoder, what string, member func(key string) error) error {
+	if err := delim(dec, what, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if err := member(t.(string)); err != nil {
+			return err
+		}
+	}
+	return delim(dec, what, '}')
+}
+
+// delim reads the delimiter want from dec, the start or the end of what.
+func delim(dec *json.Decoder, what string, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != want {
+		kind := map[json.Delim]string{'{': "an object", '[': "an array", '}': "an object", ']': "an array"}[want]
+		return fmt.Errorf("%s is not %s: found %s", what, kind, describe(t))
+	}
+	return nil
+}
+
+// describe names a JSON token for an error.
+func describe(t json.Token) string {
+	switch v := t.(type) {
+	case json.Delim:
+		return map[json.Delim]string{'{': "an object", '[': "an array", '}': "the end of an object", ']': "the end of an array"}[v]
+	case string:
+		if len(v) > 32 {
+			v = v[:32] + "..."
+		}
+		return fmt.Sprintf("the string %q", v)
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T %v", t, t)
+}
+
+// skip reads past the value at dec, a token at a time: an unknown member
+// ("pages", a tool's own) is never held whole.
+func skip(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// errEntryTooLarge is entryBound's error.
+var errEntryTooLarge = errors.New("HAR entry too large")
+
+// entryBound reads r, and fails once more than max bytes have been read
+// past mark, the offset where the current entry began: json.Decoder holds
+// a whole value in memory while it decodes it.
+type entryBound struct {
+	r         io.Reader
+	read, max int64
+	mark      int64
+}
+
+func (b *entryBound) Read(p []byte) (int, error) {
+	if b.read-b.mark > b.max {
+		return 0, errEntryTooLarge
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
 }
 
 // Header returns the headers as an http.Header; HTTP/2 pseudo-headers

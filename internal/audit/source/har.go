@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,8 +24,8 @@ import (
 // pseudo-headers) are left out, and every value but Content-Type's is
 // replaced by a placeholder: a HAR holds the session's cookies and
 // tokens, and the audit needs only the names.
-func HAR(name string, src []byte) ([]*audit.Target, error) {
-	f, err := devtools.ParseHAR(src)
+func HAR(name string, src io.Reader) ([]*audit.Target, error) {
+	f, err := devtools.ReadHAR(src)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

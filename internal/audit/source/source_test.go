@@ -1,6 +1,7 @@
 package source_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -121,7 +122,7 @@ func TestOpenAPIErrors(t *testing.T) {
 }
 
 func TestHAR(t *testing.T) {
-	ts, err := source.HAR("session.har", read(t, "session.har"))
+	ts, err := source.HAR("session.har", bytes.NewReader(read(t, "session.har")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,10 +141,10 @@ func TestHAR(t *testing.T) {
 	if got, want := ts[1].Origins, []string{"https://app.shop.example", "https://checkout.shop.example"}; !slices.Equal(got, want) {
 		t.Errorf("origins %q; want %q", got, want)
 	}
-	if _, err := source.HAR("x.har", []byte(`{"log":{"entries":[]}}`)); err == nil || !strings.Contains(err.Error(), "no cross-origin request") {
+	if _, err := source.HAR("x.har", strings.NewReader(`{"log":{"entries":[]}}`)); err == nil || !strings.Contains(err.Error(), "no cross-origin request") {
 		t.Errorf("empty HAR: %v", err)
 	}
-	if _, err := source.HAR("x.har", []byte(`<html>`)); err == nil || !strings.Contains(err.Error(), "reading the HAR") {
+	if _, err := source.HAR("x.har", strings.NewReader(`<html>`)); err == nil || !strings.Contains(err.Error(), "reading the HAR") {
 		t.Errorf("not JSON: %v", err)
 	}
 }
@@ -194,7 +195,7 @@ func TestHAR_chromiumRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := source.HAR("chromium-156.har", src)
+	ts, err := source.HAR("chromium-156.har", bytes.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
 	}

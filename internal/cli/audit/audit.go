@@ -310,11 +310,14 @@ func sourceTargets(opts *Options) ([]*audit.Target, error) {
 		out = append(out, ts...)
 	}
 	if opts.HARFile != "" {
-		b, err := readFile(opts.HARFile)
+		// Read an entry at a time, as check --har does: a HAR with the
+		// responses' bodies runs to hundreds of MiB.
+		f, err := os.Open(opts.HARFile)
 		if err != nil {
 			return nil, fmt.Errorf("reading --har: %w", err)
 		}
-		ts, err := source.HAR(opts.HARFile, b)
+		ts, err := source.HAR(opts.HARFile, f)
+		f.Close()
 		if err != nil {
 			return nil, err
 		}

@@ -18,9 +18,6 @@ import (
 	"github.com/crossgate/crossgate/internal/devtools"
 )
 
-// maxHAR bounds the HAR file read: exports with bodies run to tens of MiB.
-const maxHAR = 128 << 20
-
 // harResult is one cross-origin entry's diagnosis: the keys of check
 // --json, and where it comes from in the HAR.
 type harResult struct {
@@ -46,7 +43,7 @@ func runHAR(ctx context.Context, opts *Options) error {
 	name := opts.HAR
 	var r io.Reader
 	if name == "-" {
-		// --har -: the HAR on standard input, bounded as a file is.
+		// --har -: the HAR on standard input, read as a file is.
 		name = "standard input"
 		if r = opts.IO.In; r == nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: errors.New("--har -: no standard input")}
@@ -66,14 +63,9 @@ func runHAR(ctx context.Context, opts *Options) error {
 		}
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxHAR+1))
-	if err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("reading %s: %w", name, err)}
-	}
-	if len(b) > maxHAR {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: larger than %d MiB", name, maxHAR>>20)}
-	}
-	har, err := devtools.ParseHAR(b)
+	// Read an entry at a time (devtools.ReadHAR): an export with bodies
+	// runs to hundreds of MiB, of which a diagnosis needs the headers.
+	har, err := devtools.ReadHAR(r)
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("%s: %w", name, err)}
 	}
