@@ -18,6 +18,19 @@ var floor = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 	w.WriteHeader(http.StatusForbidden)
 })
 
+// floorLookups is the floor with what any middleware must read before it
+// can refuse a preflight on its origin: the Origin and
+// Access-Control-Request-Method headers (an OPTIONS request without the
+// latter is an actual request, for the handler), and the origin compared
+// with the one allowed. It is not a bar; it shows what the bar leaves for
+// the decision itself.
+var floorLookups = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	o, ok := r.Header[hOrigin]
+	if _, pre := r.Header[hACRM]; ok && pre && r.Method == http.MethodOptions && (len(o) != 1 || o[0] != appOrigin) {
+		w.WriteHeader(http.StatusForbidden)
+	}
+})
+
 // floorReq is the request the floor answers: a refused preflight (the
 // floor does not read it).
 var floorReq = request(http.MethodOptions, hOrigin, evilOrigin, hACRM, http.MethodPut, hACRH, "content-type,x-request-id")
@@ -62,6 +75,7 @@ func scenarioNamed(tb testing.TB, name string) *scenario {
 //	go test -run '^$' -bench Recorder -benchmem -count 10
 func BenchmarkRecorder(b *testing.B) {
 	b.Run("scenario=floor-403/mw=none", func(b *testing.B) { serveRecorder(b, floor, floorReq) })
+	b.Run("scenario=floor-403-lookups/mw=none", func(b *testing.B) { serveRecorder(b, floorLookups, floorReq) })
 	for _, name := range slices.Concat(refusedRecorderScenarios, allowedRecorderScenarios) {
 		s := scenarioNamed(b, name)
 		h, err := s.handler(libraries[1], hello)
@@ -81,7 +95,9 @@ func serveRecorder(b *testing.B, h http.Handler, req *http.Request) {
 
 // BenchmarkPairedFloor times crossgate's refusals against the floor in
 // interleaved bursts, as BenchmarkPaired does, each into a new recorder,
-// and reports the median of the per-round ratios (crossgate/floor).
+// and reports the median of the per-round ratios (crossgate/floor), and
+// against the floor that reads what any middleware must read first
+// (crossgate/floor-lookups).
 //
 //	go test -run '^$' -bench PairedFloor -benchtime 400x
 func BenchmarkPairedFloor(b *testing.B) {
@@ -92,26 +108,28 @@ func BenchmarkPairedFloor(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			hs := [2]http.Handler{h, floor}
-			reqs := [2]*http.Request{s.req, floorReq}
-			var iters [2]int
+			hs := [3]http.Handler{h, floor, floorLookups}
+			reqs := [3]*http.Request{s.req, floorReq, floorReq}
+			var iters [3]int
 			for i := range hs {
 				iters[i] = calibrateWith(hs[i], reqs[i], recorderBurst)
 			}
-			var per [2][]float64
+			var per [3][]float64
 			r := 0
 			for b.Loop() {
-				for k := range 2 {
-					i := (k + r) % 2
+				for k := range 3 {
+					i := (k + r) % 3
 					per[i] = append(per[i], recorderBurst(hs[i], reqs[i], iters[i]))
 				}
 				r++
 			}
-			ratios := make([]float64, r)
+			ratios, vsLookups := make([]float64, r), make([]float64, r)
 			for k := range r {
 				ratios[k] = per[0][k] / per[1][k]
+				vsLookups[k] = per[0][k] / per[2][k]
 			}
 			b.ReportMetric(median(ratios), "crossgate/floor")
+			b.ReportMetric(median(vsLookups), "crossgate/floor-lookups")
 			b.ReportMetric(median(per[0]), "crossgate-ns/req")
 			b.ReportMetric(median(per[1]), "floor-ns/req")
 		})
