@@ -75,6 +75,12 @@ func FuzzParseFetch(f *testing.F) {
 	})
 }
 
+// FuzzReadHAR reads HARs grown from the recorded ones.
+//
+//	go test ./internal/devtools -fuzz FuzzReadHAR -fuzzminimizetime 0x
+//
+// Without -fuzzminimizetime 0x, minimising the first interesting input (a
+// mutation of a 21 KB HAR) takes the whole run, reported as 0 execs/s.
 func FuzzReadHAR(f *testing.F) {
 	addCorpus(f, "har", `{"log":{"entries":[]}}`, `{"log":{"entries":[{"request":{"method":"OPTIONS","url":"http://a/","headers":[{"name":"Origin","value":"http://b"},{"name":"Access-Control-Request-Method","value":"GET"}]}}]}}`,
 		`{"log":{"entries":[{"_resourceType":"fetch","request":{"method":"GET","url":"http://a/","headers":[{"name":"Referer","value":"http://b/p"}]},"response":{"status":0,"_error":"net::ERR_FAILED"}}]}}`)
