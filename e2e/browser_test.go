@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/crossgate/crossgate/internal/browserpage"
 )
 
 // The suite shares one warm Chromium, one page on the page origin and one
@@ -261,27 +263,12 @@ func (h *harness) eventsSince(mark int, nonce string) []event {
 	return out
 }
 
-// jsSpec is one request as the page's run() takes it.
-type jsSpec struct {
-	XHR         bool        `json:"xhr"`
-	URL         string      `json:"url"`
-	Method      string      `json:"method"`
-	Headers     [][2]string `json:"headers"`
-	Credentials string      `json:"credentials"`
-	Mode        string      `json:"mode"`
-	Body        *string     `json:"body"`
-	Stream      bool        `json:"stream"`
-	Upload      bool        `json:"upload"`
-}
-
-// jsResult is what the script saw.
-type jsResult struct {
-	OK      bool     `json:"ok"`
-	Status  int      `json:"status"`
-	Type    string   `json:"type"`
-	Headers []string `json:"headers"`
-	Error   string   `json:"error"`
-}
+// jsSpec is one request as the page's crossgateRun() takes it, and
+// jsResult what the script saw: the page is check --browser's.
+type (
+	jsSpec   = browserpage.Spec
+	jsResult = browserpage.Result
+)
 
 // seen is what Chromium did with one request: what the script saw, and
 // what DevTools reported.
@@ -297,7 +284,7 @@ type seen struct {
 // run makes one request from the page and waits for its DevTools events.
 func (h *harness) run(t *testing.T, spec jsSpec, nonce string) seen {
 	t.Helper()
-	js, err := json.Marshal(spec)
+	js, err := browserpage.Call(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +292,7 @@ func (h *harness) run(t *testing.T, spec jsSpec, nonce string) seen {
 	var out string
 	ctx, cancel := context.WithTimeout(h.tab, 15*time.Second)
 	defer cancel()
-	err = chromedp.Run(ctx, chromedp.Evaluate("run("+string(js)+")", &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+	err = chromedp.Run(ctx, chromedp.Evaluate(js, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 		return p.WithAwaitPromise(true)
 	}))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/browserpage"
 	"github.com/crossgate/crossgate/internal/cli"
 	"github.com/crossgate/crossgate/internal/scenarios"
 )
@@ -120,34 +121,8 @@ func runCase(t *testing.T, h *harness, nonces [3]string, envs [3]scenarios.Env, 
 	}
 }
 
-// specFor turns a request into the page's run() argument.
-func specFor(r fetch.Request) jsSpec {
-	s := jsSpec{
-		XHR: r.Initiator == fetch.XHR, URL: r.URL, Method: r.Method,
-		Credentials: string(r.Credentials), Mode: string(r.Mode),
-		Stream: r.StreamBody, Upload: r.UploadListener,
-		Headers: [][2]string{},
-	}
-	if s.Method == "" {
-		s.Method = http.MethodGet
-	}
-	if s.Credentials == "" {
-		s.Credentials = string(fetch.SameOrigin)
-	}
-	if s.Mode == "" {
-		s.Mode = string(fetch.CORS)
-	}
-	for _, name := range slices.Sorted(maps.Keys(r.Header)) {
-		for _, v := range r.Header[name] {
-			s.Headers = append(s.Headers, [2]string{name, v})
-		}
-	}
-	if r.Body != nil {
-		b := string(r.Body)
-		s.Body = &b
-	}
-	return s
-}
+// specFor turns a request into the page's crossgateRun() argument.
+func specFor(r fetch.Request) jsSpec { return browserpage.SpecOf(r) }
 
 // checkArgs returns the crossgate check command line for r, or why its
 // flags cannot describe r.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crossgate/crossgate/internal/browserpage"
 	"github.com/crossgate/crossgate/internal/scenarios"
 )
 
@@ -258,48 +259,9 @@ func (rawTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// pageHTML is the page the browser opens on the page origin. run(spec)
-// makes one request with fetch() or XMLHttpRequest and resolves to what
-// the script saw, as JSON.
-const pageHTML = `<!doctype html><title>crossgate e2e</title><script>
-window.run = async function (s) {
-  const out = {ok: false, status: 0, type: "", headers: [], error: ""};
-  const hs = s.headers || [];
-  try {
-    if (s.xhr) {
-      await new Promise((resolve) => {
-        const x = new XMLHttpRequest();
-        try {
-          x.open(s.method, s.url);
-          x.withCredentials = s.credentials === "include";
-          for (const [n, v] of hs) x.setRequestHeader(n, v);
-        } catch (e) { out.error = String(e); resolve(); return; }
-        if (s.upload) x.upload.onprogress = () => {};
-        x.onload = () => {
-          out.ok = true; out.status = x.status; out.type = "cors";
-          out.headers = x.getAllResponseHeaders().split("\r\n").filter((l) => l).map((l) => l.split(":")[0].toLowerCase());
-          resolve();
-        };
-        x.onerror = () => { out.error = "XMLHttpRequest error"; resolve(); };
-        try { x.send(s.body); } catch (e) { out.error = String(e); resolve(); }
-      });
-    } else {
-      const init = {method: s.method, headers: new Headers(), credentials: s.credentials, mode: s.mode};
-      for (const [n, v] of hs) init.headers.append(n, v);
-      if (s.stream) {
-        const data = new TextEncoder().encode(s.body || "");
-        init.body = new ReadableStream({start(c) { c.enqueue(data); c.close(); }});
-        init.duplex = "half";
-      } else if (s.body !== null) {
-        init.body = s.body;
-      }
-      const r = await fetch(s.url, init);
-      out.ok = true; out.status = r.status; out.type = r.type; out.headers = [...r.headers.keys()];
-    }
-  } catch (e) { out.error = String(e); }
-  return JSON.stringify(out);
-};
-</script>`
+// pageHTML is the page the browser opens on the page origin: check
+// --browser's (package browserpage).
+const pageHTML = browserpage.HTML
 
 func newPageServer() (*httptest.Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -31,6 +30,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/browserpage"
 )
 
 // browserNames are the programs --browser looks for on PATH.
@@ -88,86 +88,7 @@ type Observed struct {
 	Disagreements []string `json:"disagreements,omitempty"`
 }
 
-// browserPage is the page served at the origin: run(spec) makes the
-// request and resolves to what the script saw, as JSON.
-const browserPage = `<!doctype html><title>crossgate check</title><script>
-window.crossgateRun = async function (s) {
-  const out = {ok: false, status: 0, type: "", error: ""};
-  try {
-    if (s.xhr) {
-      await new Promise((done) => {
-        const x = new XMLHttpRequest();
-        try {
-          x.open(s.method, s.url);
-          x.withCredentials = s.credentials === "include";
-          for (const [n, v] of s.headers) x.setRequestHeader(n, v);
-        } catch (e) { out.error = String(e); done(); return; }
-        if (s.upload) x.upload.onprogress = () => {};
-        if (s.timeout > 0) { x.timeout = s.timeout; x.ontimeout = () => { out.error = "XMLHttpRequest timeout"; done(); }; }
-        x.onload = () => { out.ok = true; out.status = x.status; out.type = "cors"; done(); };
-        x.onerror = () => { out.error = "XMLHttpRequest error"; done(); };
-        try { x.send(s.body); } catch (e) { out.error = String(e); done(); }
-      });
-    } else {
-      const init = {method: s.method, headers: new Headers(), credentials: s.credentials, mode: s.mode};
-      if (s.timeout > 0) init.signal = AbortSignal.timeout(s.timeout);
-      for (const [n, v] of s.headers) init.headers.append(n, v);
-      if (s.stream) {
-        const data = new TextEncoder().encode(s.body || "");
-        init.body = new ReadableStream({start(c) { c.enqueue(data); c.close(); }});
-        init.duplex = "half";
-      } else if (s.body !== null) {
-        init.body = s.body;
-      }
-      const r = await fetch(s.url, init);
-      out.ok = true; out.status = r.status; out.type = r.type;
-    }
-  } catch (e) { out.error = String(e); }
-  return JSON.stringify(out);
-};
-</script>`
-
-// pageSpec is the request as crossgateRun takes it.
-type pageSpec struct {
-	XHR         bool        `json:"xhr"`
-	URL         string      `json:"url"`
-	Method      string      `json:"method"`
-	Headers     [][2]string `json:"headers"`
-	Credentials string      `json:"credentials"`
-	Mode        string      `json:"mode"`
-	Body        *string     `json:"body"`
-	Stream      bool        `json:"stream"`
-	Upload      bool        `json:"upload"`
-	// Timeout is --timeout in milliseconds, 0 for none: the page gives
-	// up as the model does (a silent server answers neither).
-	Timeout int64 `json:"timeout"`
-}
-
-func specOf(r fetch.Request) pageSpec {
-	s := pageSpec{XHR: r.Initiator == fetch.XHR, URL: r.URL, Method: r.Method, Credentials: string(r.Credentials),
-		Mode: string(r.Mode), Stream: r.StreamBody, Upload: r.UploadListener, Headers: [][2]string{}}
-	if s.Method == "" {
-		s.Method = http.MethodGet
-	}
-	if s.Credentials == "" {
-		s.Credentials = string(fetch.SameOrigin)
-	}
-	if s.Mode == "" {
-		s.Mode = string(fetch.CORS)
-	}
-	for _, name := range slices.Sorted(maps.Keys(r.Header)) {
-		for _, v := range r.Header[name] {
-			s.Headers = append(s.Headers, [2]string{name, v})
-		}
-	}
-	if r.Body != nil {
-		b := string(r.Body)
-		s.Body = &b
-	}
-	return s
-}
-
-// pageServer serves browserPage on 127.0.0.1, over TLS with a throwaway
+// pageServer serves browserpage.HTML on 127.0.0.1, over TLS with a throwaway
 // certificate for host when tlsHost is set.
 type pageServer struct {
 	srv  *http.Server
@@ -188,7 +109,7 @@ func startPageServer(tlsHost string) (*pageServer, error) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, browserPage)
+		_, _ = io.WriteString(w, browserpage.HTML)
 	})}
 	if tlsHost != "" {
 		cert, spki, err := throwawayCert(tlsHost)
@@ -333,9 +254,9 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 	}
 	runCtx, cancel := context.WithTimeout(tab, timeout+60*time.Second) // starting Chromium takes a while
 	defer cancel()
-	ps2 := specOf(req)
-	ps2.Timeout = timeout.Milliseconds()
-	spec, err := json.Marshal(ps2)
+	spec := browserpage.SpecOf(req)
+	spec.Timeout = timeout.Milliseconds()
+	call, err := browserpage.Call(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +265,7 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 		log.Enable(), audits.Enable(),
 		chromedp.Navigate(req.Origin+"/"),
 		chromedp.WaitReady("body", chromedp.ByQuery),
-		chromedp.Evaluate("crossgateRun("+string(spec)+")", &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		chromedp.Evaluate(call, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 			return p.WithAwaitPromise(true)
 		}),
 	)
@@ -354,12 +275,7 @@ func runBrowser(ctx context.Context, path string, req fetch.Request, timeout tim
 		}
 		return nil, fmt.Errorf("--browser: running the request in %s: %w", path, err)
 	}
-	var js struct {
-		OK     bool   `json:"ok"`
-		Status int    `json:"status"`
-		Type   string `json:"type"`
-		Error  string `json:"error"`
-	}
+	var js browserpage.Result
 	if err := json.Unmarshal([]byte(out), &js); err != nil {
 		return nil, fmt.Errorf("--browser: the page returned %q: %w", out, err)
 	}
