@@ -360,3 +360,23 @@ func TestClassify_origin(t *testing.T) {
 		}
 	}
 }
+
+// checkOrigin's suggestions are origins it accepts.
+func TestClassify_originHints(t *testing.T) {
+	for _, in := range []string{"https://app.example/", "https://App.Example", "https://app.example:443", "http://[::1]:80", "https://app.example/x?y"} {
+		_, err := fetch.Chromium.Classify(fetch.Request{URL: "https://api.example/", Origin: in})
+		if err == nil {
+			t.Errorf("%q: accepted", in)
+			continue
+		}
+		_, hint, ok := strings.Cut(err.Error(), `(did you mean "`)
+		if !ok {
+			t.Errorf("%q: %v: no suggestion", in, err)
+			continue
+		}
+		hint = strings.TrimSuffix(hint, `"?)`)
+		if _, err := fetch.Chromium.Classify(fetch.Request{URL: "https://api.example/", Origin: hint}); err != nil {
+			t.Errorf("%q: suggests %q, which is refused: %v", in, hint, err)
+		}
+	}
+}

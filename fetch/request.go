@@ -1,14 +1,11 @@
 package fetch
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // Engine selects the browser behaviour modelled. The zero value is
@@ -259,14 +256,7 @@ func (e Engine) Classify(req Request) (*Plan, error) {
 		return nil, fmt.Errorf("fetch: invalid URL %q: an absolute http or https URL is required", req.URL)
 	}
 	if req.Origin != "null" {
-		// A page's origin as the browser serializes it into Origin (HTML,
-		// "ASCII serialization of an origin"): lower case, no path, no
-		// default port, a port a URL can have. No page has any other.
-		p, err := origin.ParsePattern(req.Origin)
-		if err == nil && !p.IsExact() {
-			err = errors.New("a wildcard: a page's origin is one scheme, host and port")
-		}
-		if err != nil {
+		if err := checkOrigin(req.Origin); err != nil {
 			return nil, fmt.Errorf("fetch: invalid origin %q: %w", req.Origin, err)
 		}
 	}
