@@ -46,3 +46,26 @@ func TestLibraryDependencies(t *testing.T) {
 		}
 	}
 }
+
+// The browser model shares no code with the server side: fetch imports
+// neither cors nor any internal package (README, Architecture), so that one
+// bug cannot hide on both sides of a test that sets them against each other.
+func TestFetchIndependence(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./fetch/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	n := 0
+	for _, p := range strings.Fields(string(out)) {
+		if !strings.HasPrefix(p, "github.com/crossgate/crossgate/") {
+			continue
+		}
+		n++
+		if p != "github.com/crossgate/crossgate/fetch" && !strings.HasPrefix(p, "github.com/crossgate/crossgate/fetch/") {
+			t.Errorf("fetch depends on %s", p)
+		}
+	}
+	if n == 0 {
+		t.Error("go list listed no fetch package")
+	}
+}
