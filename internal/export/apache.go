@@ -267,9 +267,6 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 		if p.VaryActual != "" {
 			fmt.Fprintf(b, "    Header always merge Vary %s env=CG_VARY_%s\n", aq(p.VaryActual), i)
 		}
-		if p.VaryPreflight != "" {
-			fmt.Fprintf(b, "    Header always merge Vary %s env=CG_VARYPF_%s\n", aq(p.VaryPreflight), i)
-		}
 	}
 
 	b.WriteString("\n    # Longest first: ProxyPass takes the first rule that matches.\n")

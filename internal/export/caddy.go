@@ -205,10 +205,6 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	if p.HasMaxAge {
 		pfOK = append(pfOK, [2]string{"Access-Control-Max-Age", p.MaxAge})
 	}
-	var varyPF [][2]string
-	if p.VaryPreflight != "" {
-		varyPF = [][2]string{{"Vary", p.VaryPreflight}}
-	}
 	actual := append([][2]string(nil), allow...)
 	if p.ExposeHeaders != "" {
 		actual = append(actual, [2]string{"Access-Control-Expose-Headers", p.ExposeHeaders})
@@ -224,7 +220,7 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 			Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Private-Network", Value: "^true$"}),
 			Handlers: []cHandler{{Set: [][2]string{{"Access-Control-Allow-Private-Network", "true"}}}}})
 	}
-	refuse := []cHandler{{Set: allow, Add: varyPF}, {Status: "403"}}
+	refuse := []cHandler{{Set: allow}, {Status: "403"}}
 	if p.RefuseAuthorization {
 		main = append(main, cRoute{Comment: `allow_headers "*" never covers Authorization`,
 			Match:    pf(ok, cMatch{Kind: "header", Field: "Access-Control-Request-Headers", Value: AuthorizationRegex}),
@@ -242,9 +238,9 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	}
 	main = append(main,
 		cRoute{Comment: "allowed preflight: answered here, never forwarded", Match: pf(ok),
-			Handlers: []cHandler{{Set: pfOK, Add: varyPF}, {Status: itoa(p.PreflightStatus)}}},
+			Handlers: []cHandler{{Set: pfOK}, {Status: itoa(p.PreflightStatus)}}},
 		cRoute{Comment: "refused preflight", Match: mPreflight,
-			Handlers: []cHandler{{Add: varyPF}, {Status: "403"}}},
+			Handlers: []cHandler{{Status: "403"}}},
 	)
 	// Headers set before the upstream answers stay on its response and
 	// its errors; the upstream's own Access-Control-* headers are deleted

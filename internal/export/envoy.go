@@ -252,7 +252,7 @@ func envoyRoutes(pl *Plan, routes []Route, ups map[string]upstreamParts) []envoy
 		vary.Header.Key, vary.Header.Value, vary.AppendAction = "Vary", "Origin", "APPEND_IF_EXISTS_OR_ADD"
 		er.ResponseHeadersToAdd = []envoyHeaderOption{vary}
 		if !p.KeepUpstreamCORS {
-			for _, h := range accessControlHeaders {
+			for _, h := range corsResponseHeaders {
 				er.ResponseHeadersToRemove = append(er.ResponseHeadersToRemove, strings.ToLower(h))
 			}
 		}
@@ -274,7 +274,7 @@ func envoyRoutes(pl *Plan, routes []Route, ups map[string]upstreamParts) []envoy
 	last := envoyRoute{Name: "no policy", Match: map[string]any{"prefix": "/"}}
 	if pl.Upstream != "" {
 		last.Route = envoyAction(ups[pl.Upstream])
-		for _, h := range accessControlHeaders {
+		for _, h := range corsResponseHeaders {
 			last.ResponseHeadersToRemove = append(last.ResponseHeadersToRemove, strings.ToLower(h))
 		}
 	} else {

@@ -96,7 +96,6 @@ const cors = require('cors');
 		fmt.Fprintf(&b, "    protectWrites: %t, // protect_writes: 403 for cross-origin writes from origins not allowed\n", p.ProtectWrites)
 		fmt.Fprintf(&b, "    webSocketNoOrigin: %t, // websocket_allow_no_origin\n", p.WebSocketAllowNoOrigin)
 		fmt.Fprintf(&b, "    varyActual: %s,\n", jsString(p.VaryActual))
-		fmt.Fprintf(&b, "    varyPreflight: %s,\n", jsString(p.VaryPreflight))
 		b.WriteString("    options: {\n")
 		fmt.Fprintf(&b, "      credentials: %t,\n", p.Credentials)
 		fmt.Fprintf(&b, "      methods: %s,\n", jsString(p.AllowMethods))
@@ -288,7 +287,6 @@ function crossgateCors(req, res, next) {
     return res.status(403).type('text/plain').send('403 Forbidden: cross-origin write refused');
   }
   if (preflight) {
-    vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
     if (!allowed) return res.status(403).end();
     const malformed = !methodSyntax.test(req.headers['access-control-request-method']) ||
@@ -308,7 +306,6 @@ function crossgateCors(req, res, next) {
     const options = Object.assign({}, p.options, { origin: p.any ? '*' : origin, preflightContinue: true });
     return cors(options)(req, res, () => {
       res.removeHeader('Vary');
-      vary(res, p.varyPreflight);
       res.statusCode = p.options.optionsSuccessStatus;
       res.setHeader('Content-Length', '0');
       res.end();

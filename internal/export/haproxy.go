@@ -287,9 +287,6 @@ frontend crossgate
 		if p.VaryActual != "" {
 			fmt.Fprintf(&b, "    http-after-response add-header Vary %s if %s { var(txn.kind) -m str noorigin denied ok }\n", hq(p.VaryActual), polVary)
 		}
-		if p.VaryPreflight != "" {
-			fmt.Fprintf(&b, "    http-after-response add-header Vary %s if %s { var(txn.kind) -m beg pf_ }\n", hq(p.VaryPreflight), polVary)
-		}
 	}
 	if anyPolicy(pl, func(p *Policy) bool { return p.AllowPrivateNetwork }) {
 		// Read in the request phase, for the response rules.

@@ -363,9 +363,10 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 		fmt.Fprintf(b, "# protect_writes: a cross-origin write from an origin not allowed.\nmap \"$cg_xwrite%s\" %s {\n    10 1;\n    default 0;\n}\n", okVar, nginxVar(p, "refuse"))
 	}
 	fmt.Fprintf(b, "map %s %s {\n    default %s;\n", nginxVar(p, "kind"), nginxVar(p, "vary"), nq(p.VaryActual))
-	for _, k := range []string{"pf_ok", "pf_denied", "pf_bad"} {
-		if p.VaryPreflight != p.VaryActual {
-			fmt.Fprintf(b, "    %s %s;\n", k, nq(p.VaryPreflight))
+	if p.VaryActual != "" {
+		// Preflight answers carry no Vary (decision 1 of issue 8).
+		for _, k := range []string{"pf_ok", "pf_denied", "pf_bad"} {
+			fmt.Fprintf(b, "    %s \"\";\n", k)
 		}
 	}
 	b.WriteString("}\n")

@@ -115,18 +115,16 @@ type Policy struct {
 	// max_age is absent (no header). "0" means do not cache.
 	MaxAge    string
 	HasMaxAge bool
-	MaxAgeSet time.Duration // max_age as a duration; 0 when absent or 0
 
 	// PreflightStatus is the status of an allowed preflight (204 by
-	// default); PreflightStatusSet is whether the file sets it.
-	PreflightStatus    int
-	PreflightStatusSet bool
+	// default).
+	PreflightStatus int
 
 	// VaryActual is the Vary value of every response that is not a
 	// preflight ("Origin", or "" for a "*" policy, whose answers do not
-	// depend on the origin); VaryPreflight that of preflights, "" as the
-	// cors middleware sends none. A target sends no Vary for "".
-	VaryActual, VaryPreflight string
+	// depend on the origin). Preflight answers carry none, as the cors
+	// middleware sends none. A target sends no Vary for "".
+	VaryActual string
 
 	AllowPrivateNetwork bool
 
@@ -259,7 +257,6 @@ func newPolicy(fp *policyfile.Policy, index int, defUpstream string) *Policy {
 		ProtectWrites:          c.ProtectWrites,
 		WebSocketAllowNoOrigin: c.WebSocketAllowNoOrigin,
 		PreflightStatus:        cmp.Or(c.PreflightStatus, 204),
-		PreflightStatusSet:     c.PreflightStatus != 0,
 		Upstream:               cmp.Or(fp.Upstream, defUpstream),
 		OwnUpstream:            fp.Upstream != "",
 		KeepUpstreamCORS:       fp.KeepUpstreamCORS,
@@ -329,7 +326,7 @@ func newPolicy(fp *policyfile.Policy, index int, defUpstream string) *Policy {
 	case d == cors.NoPreflightCache:
 		p.MaxAge, p.HasMaxAge = "0", true
 	case d > 0:
-		p.MaxAge, p.HasMaxAge, p.MaxAgeSet = strconv.FormatInt(int64(d/time.Second), 10), true, d
+		p.MaxAge, p.HasMaxAge = strconv.FormatInt(int64(d/time.Second), 10), true
 	}
 
 	// No preflight response carries Vary (cors/middleware.go, varySet):

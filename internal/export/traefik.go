@@ -100,7 +100,7 @@ func traefikMiddleware(p *Policy) traefikHeaders {
 		// fields of the same middleware, so it removes only the
 		// upstream's.
 		h.CustomResponseHeaders = map[string]string{}
-		for _, name := range accessControlHeaders {
+		for _, name := range corsResponseHeaders {
 			h.CustomResponseHeaders[name] = ""
 		}
 	}
@@ -144,7 +144,7 @@ type traefikRoute struct {
 // since it allows no origin, so they are refused and never forwarded.
 func traefikNoPolicy() traefikHeaders {
 	h := traefikHeaders{AccessControlAllowMethods: []string{"GET"}, CustomResponseHeaders: map[string]string{}}
-	for _, name := range accessControlHeaders {
+	for _, name := range corsResponseHeaders {
 		h.CustomResponseHeaders[name] = ""
 	}
 	return h

@@ -105,15 +105,3 @@ func webSocketDiff(pl *Plan, target string) []Difference {
 // Pos0 is the position of the file as a whole.
 func Pos0(pl *Plan) policyfile.Pos { return policyfile.Pos{File: pl.File} }
 
-// accessControlHeaders are the response headers crossgate proxy strips
-// from the upstream's responses (internal/gateway stripCORS) unless a
-// policy keeps them.
-var accessControlHeaders = []string{
-	"Access-Control-Allow-Origin",
-	"Access-Control-Allow-Credentials",
-	"Access-Control-Allow-Methods",
-	"Access-Control-Allow-Headers",
-	"Access-Control-Expose-Headers",
-	"Access-Control-Max-Age",
-	"Access-Control-Allow-Private-Network",
-}

@@ -19,7 +19,6 @@ const policies = [
     protectWrites: false, // protect_writes: 403 for cross-origin writes from origins not allowed
     webSocketNoOrigin: false, // websocket_allow_no_origin
     varyActual: "",
-    varyPreflight: "",
     options: {
       credentials: false,
       methods: "GET,HEAD",
@@ -194,7 +193,6 @@ function crossgateCors(req, res, next) {
     return res.status(403).type('text/plain').send('403 Forbidden: cross-origin write refused');
   }
   if (preflight) {
-    vary(res, p.varyPreflight);
     const asked = (req.headers['access-control-request-headers'] || '').toLowerCase().split(',').map((s) => s.trim());
     if (!allowed) return res.status(403).end();
     const malformed = !methodSyntax.test(req.headers['access-control-request-method']) ||
@@ -214,7 +212,6 @@ function crossgateCors(req, res, next) {
     const options = Object.assign({}, p.options, { origin: p.any ? '*' : origin, preflightContinue: true });
     return cors(options)(req, res, () => {
       res.removeHeader('Vary');
-      vary(res, p.varyPreflight);
       res.statusCode = p.options.optionsSuccessStatus;
       res.setHeader('Content-Length', '0');
       res.end();
