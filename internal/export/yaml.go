@@ -104,4 +104,3 @@ func webSocketDiff(pl *Plan, target string) []Difference {
 
 // Pos0 is the position of the file as a whole.
 func Pos0(pl *Plan) policyfile.Pos { return policyfile.Pos{File: pl.File} }
-
