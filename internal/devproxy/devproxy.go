@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/crossgate/crossgate/fetch"
+	"github.com/crossgate/crossgate/internal/httplex"
 )
 
 // API is one --api: requests whose path is Prefix or under it go to Target.
@@ -288,9 +289,9 @@ func (p *Proxy) learn(a *apiRoute, r *http.Request) bool {
 	return changed
 }
 
-func isUpgrade(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" && strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade")
-}
+// isUpgrade reports whether r asks for a protocol upgrade (a WebSocket,
+// say): it goes through untouched.
+func isUpgrade(r *http.Request) bool { return httplex.IsUpgrade(r.Header) }
 
 // Policy returns the policy file the production deployment needs for
 // pages of cfg.Origin to call the APIs cross-origin, from what the page has

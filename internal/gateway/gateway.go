@@ -270,8 +270,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			r = withPath(r, path)
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			rec.body = &bodyReader{ReadCloser: r.Body}
-			r.Body = rec.body
+			// Part of the recorder: no allocation of its own.
+			rec.body.ReadCloser = r.Body
+			r.Body = &rec.body
 		}
 		if isUpgrade(r) {
 			g.forwardUpgrade(st.transport, rt.proxy, rec, r)

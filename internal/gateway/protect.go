@@ -20,7 +20,7 @@ import (
 // "Connection: upgrade" and an Upgrade header. httputil.ReverseProxy
 // forwards such a request and, on 101, splices the two connections.
 func isUpgrade(r *http.Request) bool {
-	return r.Header["Upgrade"] != nil && httplex.HasListElementFold(r.Header["Connection"], "upgrade")
+	return httplex.IsUpgrade(r.Header)
 }
 
 // isWebSocket reports whether the upgrade r asks for is a WebSocket

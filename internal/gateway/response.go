@@ -25,7 +25,7 @@ type recorder struct {
 	err        error
 	clientGone bool
 	refusal    string      // why the gateway refused the request (protect.go), or ""
-	body       *bodyReader // the request body, if any
+	body       bodyReader // the request body, if it has one (ReadCloser nil if not)
 }
 
 // bodyReader is a request body that remembers why reading it failed:
@@ -46,9 +46,10 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// failure returns the error reading the body, or nil; b may be nil.
+// failure returns the error reading the body, or nil; there is none when
+// the request had no body.
 func (b *bodyReader) failure() error {
-	if b == nil {
+	if b.ReadCloser == nil {
 		return nil
 	}
 	b.mu.Lock()

@@ -120,3 +120,10 @@ func HasListElementFold(values []string, name string) bool {
 	}
 	return false
 }
+
+// IsUpgrade reports whether the header h (an http.Header) asks for a
+// protocol upgrade (RFC 9110 §7.8): an Upgrade header, and "upgrade" among
+// Connection's elements, on any of its lines and in any case.
+func IsUpgrade(h map[string][]string) bool {
+	return h["Upgrade"] != nil && HasListElementFold(h["Connection"], "upgrade")
+}

@@ -72,3 +72,21 @@ func TestToLowerEqualFold(t *testing.T) {
 		t.Error("EqualFold matched unequal strings")
 	}
 }
+
+func TestIsUpgrade(t *testing.T) {
+	for _, tc := range []struct {
+		h    map[string][]string
+		want bool
+	}{
+		{map[string][]string{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}, true},
+		{map[string][]string{"Upgrade": {"websocket"}, "Connection": {"keep-alive", "UPGRADE"}}, true},
+		{map[string][]string{"Upgrade": {"websocket"}, "Connection": {"keep-alive, upgrade"}}, true},
+		{map[string][]string{"Upgrade": {"websocket"}, "Connection": {"x-upgrade-foo"}}, false},
+		{map[string][]string{"Connection": {"upgrade"}}, false},
+		{map[string][]string{"Upgrade": {"websocket"}}, false},
+	} {
+		if got := httplex.IsUpgrade(tc.h); got != tc.want {
+			t.Errorf("IsUpgrade(%v) = %v; want %v", tc.h, got, tc.want)
+		}
+	}
+}
