@@ -64,8 +64,6 @@ type Options struct {
 	// each target, from the goroutines that audit the targets (it must be
 	// safe for concurrent use).
 	OnProgress func(Progress)
-	// Progress, when not nil, is called after each target is done.
-	Progress func(done, total int)
 }
 
 // DefaultRate is the command's default RatePerHost: one request every
@@ -211,9 +209,6 @@ func Run(ctx context.Context, targets []*Target, opts Options) (*Report, error) 
 				findings.Add(int64(len(results[i].findings)))
 				mu.Lock()
 				done++
-				if opts.Progress != nil {
-					opts.Progress(done, len(targets))
-				}
 				mu.Unlock()
 				progress()
 			}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/crossgate/crossgate/fetch"
 )
 
 // What is read of each response, and what of it is kept.
@@ -21,7 +23,7 @@ import (
 // at most maxBodyDrain bytes of it are read, to reuse the connection, and
 // thrown away.
 const (
-	maxResponseHeaderBytes = 256 << 10
+	maxResponseHeaderBytes = fetch.MaxResponseHeaderBytes
 	maxKeptLines           = 64
 	maxKeptValuesPerName   = 8
 	maxKeptValueBytes      = 1 << 10

@@ -48,17 +48,9 @@ type ClientRequest struct {
 // Preflighted reports whether a browser sends a preflight before r (Fetch,
 // "CORS-preflight fetch": a method or a header outside the safelists).
 func (r ClientRequest) Preflighted() bool {
-	if !fetch.IsCORSSafelistedMethod(r.Method) {
-		return true
-	}
-	for name, vs := range r.Header {
-		for _, v := range vs {
-			if !fetch.IsCORSSafelistedRequestHeader(name, v) {
-				return true
-			}
-		}
-	}
-	return false
+	// As the browser decides (Fetch, "CORS-unsafe request-header names":
+	// the 1,024-byte total of safelisted values included).
+	return !fetch.IsCORSSafelistedMethod(r.Method) || len(fetch.Chromium.UnsafeRequestHeaderNames(r.Header)) > 0
 }
 
 // maxClientPreflights bounds the real client's requests whose preflights

@@ -404,11 +404,10 @@ func runOnce(ctx context.Context, opts *Options, c *fetch.Client, rec *refusalRe
 		res.Fix = refusedWriteFix(opts.Request)
 	}
 	if opts.Browser {
-		path, err := findBrowser(opts.BrowserPath)
-		if err != nil {
-			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
-		}
-		if obs, err = runBrowser(parent, path, opts.Request, opts.Timeout); err != nil {
+		// Run has found Chromium, and checked the origin, before anything
+		// was sent.
+		var err error
+		if obs, err = runBrowser(parent, opts.BrowserPath, opts.Request, opts.Timeout); err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 		}
 		obs.Disagreements = disagree(res, obs, opts.Request.Credentials == fetch.Include)
