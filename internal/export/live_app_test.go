@@ -73,11 +73,11 @@ func runBrowser(t *testing.T, file string, src []byte, tg *export.Target, start 
 			// about pages.
 			continue
 		}
-		want, err := exporttest.Send(client, gsrv.URL, "gw-", c, up)
+		want, err := exporttest.Send(client, gsrv.URL, "gw-", c)
 		if err != nil {
 			t.Fatalf("gateway: %s: %v", c.Name, err)
 		}
-		got, err := exporttest.Send(client, "http://"+listen, "ex-", c, up)
+		got, err := exporttest.Send(client, "http://"+listen, "ex-", c)
 		if err != nil {
 			t.Fatalf("%s: %s: %v", tg.Name, c.Name, err)
 		}

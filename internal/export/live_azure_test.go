@@ -165,11 +165,11 @@ func TestLiveAzureBlob(t *testing.T) {
 	}
 	cases = append(cases, exporttest.Case{ID: "no-origin", Name: "no Origin", Method: "GET", Host: host, Target: target})
 	for _, c := range cases {
-		want, err := exporttest.Send(client, gsrv.URL, "gw-", c, nil)
+		want, err := exporttest.Send(client, gsrv.URL, "gw-", c)
 		if err != nil {
 			t.Fatalf("gateway: %s: %v", c.Name, err)
 		}
-		got, err := exporttest.Send(client, "http://"+host, "az-", c, nil)
+		got, err := exporttest.Send(client, "http://"+host, "az-", c)
 		if err != nil {
 			t.Fatalf("azurite: %s: %v", c.Name, err)
 		}

@@ -97,11 +97,11 @@ func Run(t *testing.T, file string, tg *export.Target, start StartFunc, opts Opt
 	res := &Result{Plan: pl, Conf: conf, ExportURL: "http://" + listen, GatewayAddr: strings.TrimPrefix(gsrv.URL, "http://"), Cases: Battery(pl)}
 	run := runs.Add(1) // case ids are unique in the process
 	for _, c := range res.Cases {
-		want, err := Send(client, gsrv.URL, fmt.Sprintf("gw%d-", run), c, up)
+		want, err := Send(client, gsrv.URL, fmt.Sprintf("gw%d-", run), c)
 		if err != nil {
 			t.Fatalf("gateway: %s: %v", c.Name, err)
 		}
-		got, err := Send(client, res.ExportURL, fmt.Sprintf("ex%d-", run), c, up)
+		got, err := Send(client, res.ExportURL, fmt.Sprintf("ex%d-", run), c)
 		if err != nil {
 			t.Fatalf("%s: %s: %v", tg.Name, c.Name, err)
 		}

@@ -29,9 +29,7 @@ const CaseHeader = "X-Crossgate-Case"
 type Upstream struct {
 	URL string
 
-	srv  *httptest.Server
-	mu   sync.Mutex
-	seen map[string]Seen // by case id
+	srv *httptest.Server
 }
 
 // Seen is what an upstream got for one case.
@@ -65,7 +63,7 @@ var UpstreamHeaders = map[string]string{
 // the test.
 func NewUpstream(t testing.TB) *Upstream {
 	t.Helper()
-	u := &Upstream{seen: make(map[string]Seen)}
+	u := &Upstream{}
 	u.srv = httptest.NewServer(http.HandlerFunc(u.serve))
 	t.Cleanup(u.srv.Close)
 	u.URL = u.srv.URL
@@ -74,11 +72,7 @@ func NewUpstream(t testing.TB) *Upstream {
 
 func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	if id := r.Header.Get(CaseHeader); id != "" {
-		s := Seen{Upstream: u.URL, Method: r.Method, Path: r.URL.EscapedPath()}
-		u.mu.Lock()
-		u.seen[id] = s
-		u.mu.Unlock()
-		seen.Store(id, s)
+		seen.Store(id, Seen{Upstream: u.URL, Method: r.Method, Path: r.URL.EscapedPath()})
 	}
 	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		// Accept the handshake (RFC 6455 §4.2.2), then hang up: what
@@ -107,14 +101,6 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "%s %s\n", r.Method, p)
-}
-
-// Seen returns what the upstream got for the case id, if anything.
-func (u *Upstream) Seen(id string) (Seen, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	s, ok := u.seen[id]
-	return s, ok
 }
 
 // SeenAnywhere returns what any upstream of the process got for the case
