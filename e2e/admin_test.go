@@ -172,8 +172,11 @@ proxy:
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(st.Refusals) != len(rows) {
+		t.Fatalf("the page shows %d refusals; the state has %d", len(rows), len(st.Refusals))
+	}
 	for i, rf := range st.Refusals {
-		if i < len(rows) && (rows[i].Explain != rf.Explain || rows[i].Reason != rf.Reason || rows[i].Origin != rf.Origin) {
+		if rows[i].Explain != rf.Explain || rows[i].Reason != rf.Reason || rows[i].Origin != rf.Origin {
 			t.Errorf("row %d: %+v; the state says %+v", i, rows[i], rf)
 		}
 	}

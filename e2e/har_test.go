@@ -184,7 +184,7 @@ func decodeBase64(s string) string {
 // verdict and DevTools error Chromium gave each request.
 func TestChromium_har(t *testing.T) {
 	h := browser(t)
-	h.home(t)
+	h.navigate(t, h.origin)
 	const nonce = "har"
 	h.target.handle(nonce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
@@ -216,7 +216,9 @@ func TestChromium_har(t *testing.T) {
 	rec := &harRecorder{}
 	ctx, cancel := context.WithTimeout(h.tab, 30*time.Second)
 	defer cancel()
-	chromedp.ListenTarget(h.tab, rec.onEvent)
+	// On ctx, not the shared tab: chromedp drops a listener once its
+	// context is done, so this one stops with the test.
+	chromedp.ListenTarget(ctx, rec.onEvent)
 	// Left on, as the rest of the suite (context_test) leaves it: the
 	// harness reads CORS errors from the Network events too.
 	if err := chromedp.Run(ctx, network.Enable()); err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/crossgate/crossgate/internal/cli"
 )
 
@@ -43,7 +42,7 @@ func checkStream(t *testing.T, args []string) ([]map[string]any, int) {
 // sends as many preflights to the server.
 func TestChromium_repeat(t *testing.T) {
 	h := browser(t)
-	h.home(t)
+	h.navigate(t, h.origin)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
 		w.Header().Set("Access-Control-Allow-Methods", "PUT")
@@ -92,7 +91,7 @@ func TestChromium_repeat(t *testing.T) {
 // same-origin fails before anything is sent.
 func TestChromium_mode(t *testing.T) {
 	h := browser(t)
-	h.home(t)
+	h.navigate(t, h.origin)
 	const nonce = "modes"
 	h.target.handle(nonce, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	u := "http://127.0.0.1:" + h.target.port + "/" + nonce + "/api"
@@ -122,16 +121,5 @@ func TestChromium_mode(t *testing.T) {
 		if !got.JS.OK && r["console_message"] != got.Console {
 			t.Errorf("check --mode %s: console %q; Chromium %q", tc.mode, r["console_message"], got.Console)
 		}
-	}
-}
-
-// home opens the page origin in h's tab again: tests before may have
-// left it on another origin.
-func (h *harness) home(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(h.tab, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Run(ctx, chromedp.Navigate(h.origin+"/"), chromedp.WaitReady("body", chromedp.ByQuery)); err != nil {
-		t.Fatalf("opening the page origin: %v", err)
 	}
 }

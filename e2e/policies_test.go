@@ -105,7 +105,7 @@ func TestChromium_policies(t *testing.T) {
 // navigate opens page's root in the tab.
 func (h *harness) navigate(t *testing.T, page string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(h.tab, 15*time.Second)
+	ctx, cancel := context.WithTimeout(h.tab, 30*time.Second)
 	defer cancel()
 	if err := chromedp.Run(ctx, chromedp.Navigate(page+"/"), chromedp.WaitReady("body", chromedp.ByQuery)); err != nil {
 		t.Fatalf("opening %s: %v", page, err)

@@ -18,11 +18,10 @@ func TestVersionOf(t *testing.T) {
 	}
 	installed := &debug.BuildInfo{GoVersion: "go1.25.4", Main: debug.Module{Version: "v1.2.3"}}
 	for _, tt := range []struct {
-		name       string
-		bi         *debug.BuildInfo
-		ver, rev   string
-		want       string
-		wantRevLen int
+		name     string
+		bi       *debug.BuildInfo
+		ver, rev string
+		want     string
 	}{
 		{name: "source tree", bi: vcs, want: "(devel) (revision 0123456789ab, 2026-12-01T09:00:00Z, modified) go1.26.0"},
 		{name: "go install", bi: installed, want: "v1.2.3 go1.25.4"},
