@@ -20,8 +20,10 @@ import (
 // request blocked at its preflight without its Origin header, and
 // devtools takes that origin from the Referer. Preflights are the
 // browser's, not the page's, and are skipped. Headers the browser sets
-// itself (forbidden request headers, Fetch; Sec-*, Accept-*; HTTP/2
-// pseudo-headers) are left out, and every value but Content-Type's is
+// itself are left out as check --har leaves them out (devtools: forbidden
+// request headers, Fetch; Sec-*; HTTP/2 pseudo-headers; Pragma and
+// Cache-Control only as DevTools' "Disable cache" sets them), and Accept
+// and Accept-Language, which never make a preflight; every value but Content-Type's is
 // replaced by a placeholder: a HAR holds the session's cookies and
 // tokens, and the audit needs only the names.
 func HAR(name string, src io.Reader) ([]*audit.Target, error) {
@@ -41,7 +43,6 @@ func HAR(name string, src io.Reader) ([]*audit.Target, error) {
 			continue
 		}
 		r := e.Request
-		h := r.Header()
 		u, err := url.Parse(r.URL)
 		if err != nil || u.Scheme != "http" && u.Scheme != "https" {
 			continue
@@ -50,9 +51,17 @@ func HAR(name string, src io.Reader) ([]*audit.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: log.entries[%d].request.url: %w", name, i, err)
 		}
+		// The headers the page set, as check --har reads them: the
+		// browser's own are left out (devtools.Copied.Script).
+		script, err := e.Copied().Script()
+		if err != nil {
+			continue // a navigation, which CORS does not concern
+		}
 		req := audit.ClientRequest{Method: strings.ToUpper(r.Method), Header: http.Header{}}
-		for n, vs := range h {
-			if browserSet(n) {
+		for n, vs := range script.Request.Header {
+			if n == "Accept" || n == "Accept-Language" {
+				// CORS-safelisted, and set by the browser on every
+				// fetch(): they never make a preflight.
 				continue
 			}
 			v := placeholder
@@ -79,23 +88,6 @@ func HAR(name string, src io.Reader) ([]*audit.Target, error) {
 		return nil, fmt.Errorf("%s: no cross-origin request (one from an origin other than its URL's) among its %d entries", name, len(f.Log.Entries))
 	}
 	return out, nil
-}
-
-// browserSet reports whether the browser, not the page, sets a header:
-// the forbidden request headers (Fetch, "forbidden request-header"), the
-// Accept family, Sec-* and HTTP/2 pseudo-headers as DevTools records them.
-func browserSet(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasPrefix(n, ":") || strings.HasPrefix(n, "sec-") || strings.HasPrefix(n, "proxy-") || strings.HasPrefix(n, "access-control-request-") {
-		return true
-	}
-	switch n {
-	case "accept", "accept-charset", "accept-encoding", "accept-language", "connection", "content-length", "cookie", "cookie2",
-		"date", "dnt", "expect", "host", "keep-alive", "origin", "referer", "set-cookie", "te", "trailer", "transfer-encoding",
-		"upgrade", "user-agent", "via", "priority", "pragma", "cache-control":
-		return true
-	}
-	return false
 }
 
 func sameRequest(a, b audit.ClientRequest) bool {

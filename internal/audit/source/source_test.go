@@ -216,3 +216,34 @@ func TestHAR_chromiumRecording(t *testing.T) {
 		t.Errorf("token (blocked at its preflight): requests %q; want %q", got, want)
 	}
 }
+
+// The headers the page set are those check --har finds: a Cache-Control
+// of the script's own is kept (it makes a preflight), the pair DevTools'
+// "Disable cache" adds is not.
+func TestHAR_pageHeaders(t *testing.T) {
+	entry := func(cc, pragma string) string {
+		return `{"request": {"method": "GET", "url": "https://api.example/x", "headers": [
+			{"name": "Origin", "value": "https://app.example"}, {"name": "Cache-Control", "value": "` + cc + `"},
+			{"name": "Pragma", "value": "` + pragma + `"}, {"name": "Accept", "value": "*/*"}]}, "response": {"status": 200, "headers": []}}`
+	}
+	for _, tc := range []struct {
+		cc, pragma string
+		want       string
+	}{
+		{"max-age=0", "x", "Cache-Control,Pragma"},
+		{"no-cache", "no-cache", ""},
+	} {
+		ts, err := source.HAR("x.har", strings.NewReader(`{"log": {"entries": [`+entry(tc.cc, tc.pragma)+`]}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for n := range ts[0].Requests[0].Header {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if got := strings.Join(names, ","); got != tc.want {
+			t.Errorf("Cache-Control %q, Pragma %q: headers %q; want %q", tc.cc, tc.pragma, got, tc.want)
+		}
+	}
+}
