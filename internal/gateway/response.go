@@ -24,7 +24,7 @@ type recorder struct {
 	bytes      int64
 	err        error
 	clientGone bool
-	refusal    string      // why the gateway refused the request (protect.go), or ""
+	refusal    string     // why the gateway refused the request (protect.go), or ""
 	body       bodyReader // the request body, if it has one (ReadCloser nil if not)
 }
 
