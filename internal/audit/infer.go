@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/crossgate/crossgate/internal/origin"
 )
 
 // observation is what a target's answers show of the policy it enforces:
@@ -303,24 +305,12 @@ func (o *observation) origins() ([]string, string) {
 }
 
 // covers reports whether the origin pattern p (https://*.parent or
-// https://host:*) matches origin o, as package cors matches them.
+// https://host:*) matches origin o, as package cors matches them (it uses
+// the same package, internal/origin).
 func covers(p, o string) bool {
-	pscheme, phost, _ := strings.Cut(p, "://")
-	oscheme, ohost, _ := strings.Cut(o, "://")
-	if pscheme != oscheme {
-		return false
-	}
-	if host, ok := strings.CutSuffix(phost, ":*"); ok {
-		h := ohost
-		if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.HasSuffix(h, "]") {
-			h = h[:i]
-		}
-		return h == host
-	}
-	if parent, ok := strings.CutPrefix(phost, "*."); ok {
-		return strings.HasSuffix(ohost, "."+parent) && !strings.Contains(ohost, ":")
-	}
-	return false
+	pat, err := origin.ParsePattern(p)
+	ro, ok := origin.Parse(o)
+	return err == nil && ok && pat.Matches(ro)
 }
 
 func scalarNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
