@@ -150,14 +150,7 @@ func diagnoseHAR(ctx context.Context, har *devtools.HAR, engine fetch.Engine, al
 			r.Notes = append(r.Notes, "disagreement: the browser recorded "+e.Response.Error+" for this request, which the model allows")
 		}
 		r.Result = res
-		cctx := cookies.Context{Origin: req.Origin, Include: req.Credentials == fetch.Include, AllowThirdParty: allowThirdParty}
-		for _, st := range res.Steps {
-			if st.Response != nil {
-				for _, line := range st.Response.Header["Set-Cookie"] {
-					r.Cookies = append(r.Cookies, cookies.CheckSetCookie(cctx, st.Request.URL, line))
-				}
-			}
-		}
+		r.Cookies = cookieVerdicts(req, allowThirdParty, res)
 		out = append(out, r)
 	}
 	return out

@@ -127,7 +127,7 @@ func writeText(w io.Writer, opts *Options, res *fetch.Result, effect string) err
 		}
 		line("warning", paint(yellow, msg))
 	}
-	writeCookies(line, paint, cookieVerdicts(opts, res))
+	writeCookies(line, paint, cookieVerdicts(opts.Request, opts.AllowThirdPartyCookies, res))
 	if res.Allowed && res.ResponseType != fetch.Opaque {
 		line("status", strconv.Itoa(res.Status))
 		readable := "(none)"
@@ -180,7 +180,7 @@ type jsonInput struct {
 }
 
 func newJSONResult(opts *Options, res *fetch.Result) jsonResult {
-	out := jsonResult{Result: res, Cookies: cookieVerdicts(opts, res), RefusedHeaders: refusedHeaders(res, opts.Request.Credentials == fetch.Include)}
+	out := jsonResult{Result: res, Cookies: cookieVerdicts(opts.Request, opts.AllowThirdPartyCookies, res), RefusedHeaders: refusedHeaders(res, opts.Request.Credentials == fetch.Include)}
 	if in := opts.Input; in != nil {
 		out.Input = &jsonInput{Format: in.Format, CredentialsInferred: in.CredentialsInferred, Notes: in.Notes}
 	}
@@ -189,8 +189,8 @@ func newJSONResult(opts *Options, res *fetch.Result) jsonResult {
 
 // cookieVerdicts says what Chromium does with every Set-Cookie of the
 // responses res got.
-func cookieVerdicts(opts *Options, res *fetch.Result) []cookies.Verdict {
-	ctx := cookies.Context{Origin: opts.Request.Origin, Include: opts.Request.Credentials == fetch.Include, AllowThirdParty: opts.AllowThirdPartyCookies}
+func cookieVerdicts(req fetch.Request, allowThirdParty bool, res *fetch.Result) []cookies.Verdict {
+	ctx := cookies.Context{Origin: req.Origin, Include: req.Credentials == fetch.Include, AllowThirdParty: allowThirdParty}
 	var out []cookies.Verdict
 	for _, s := range res.Steps {
 		if s.Response == nil {
