@@ -285,7 +285,9 @@ func refusedHeaders(res *fetch.Result, include bool) []string {
 	if res.ChromiumError != fetch.HeaderDisallowedByPreflightResponse {
 		return nil
 	}
-	for _, s := range res.Steps {
+	// The last preflight is the one that failed: after a redirect the
+	// browser sends a new one for the next hop (fetch.Client does too).
+	for _, s := range slices.Backward(res.Steps) {
 		if s.Kind != "preflight" || s.Response == nil {
 			continue
 		}
