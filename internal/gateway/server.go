@@ -520,7 +520,7 @@ func (s *Server) reload(cause string, force bool) {
 // generated file can have a hundred thousand problems, or a value of
 // megabytes: the log must stay readable, and small.
 const (
-	maxLoggedDiagnostics = 100
+	maxLoggedDiagnostics = policyfile.MaxPrinted // as many as lint prints
 	maxLogValue          = 1024
 )
 

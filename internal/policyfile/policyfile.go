@@ -114,8 +114,9 @@ const MaxPrinted = 100
 
 // FormatDiagnostics returns the first MaxPrinted diagnostics, one per line,
 // and then, if there are more, a last line "... and N more (M errors, W
-// warnings)". Lint, the proxy and the gateway's reload log all print
-// diagnostics through it (or through Error), so that they agree.
+// warnings)". Lint and the proxy print diagnostics through it (or through
+// Error); the gateway's reload log writes the same first MaxPrinted, a
+// structured record each, and the count of the rest.
 func FormatDiagnostics(diags []Diagnostic) string {
 	var b strings.Builder
 	for i, d := range diags {
