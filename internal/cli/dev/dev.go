@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,8 +156,8 @@ func Run(ctx context.Context, opts *Options) error {
 		if pol == lastWritten {
 			return nil
 		}
-		if err := writeAtomic(opts.WritePolicy, pol); err != nil {
-			return err
+		if err := cmdutil.WriteFileAtomic(opts.WritePolicy, []byte(pol)); err != nil {
+			return fmt.Errorf("--write-policy %s: %w", opts.WritePolicy, err)
 		}
 		lastWritten = pol
 		return nil
@@ -224,37 +223,4 @@ func Run(ctx context.Context, opts *Options) error {
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 0 && n <= 65535 && p == strconv.Itoa(n)
-}
-
-// writeAtomic replaces the file name with content, never leaving it half
-// written, nor a temporary file behind. Its errors name the file.
-func writeAtomic(name, content string) error {
-	if real, err := filepath.EvalSymlinks(name); err == nil {
-		name = real // replace the file a symbolic link points to, not the link
-	}
-	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("--write-policy %s: not a regular file (%s), not replaced", name, fi.Mode().Type())
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".crossgate-dev-*")
-	if err != nil {
-		return fmt.Errorf("--write-policy %s: %w", name, err)
-	}
-	_, err = tmp.WriteString(content)
-	if err == nil {
-		err = tmp.Sync() // the data is on disk before the rename makes it the file
-	}
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("--write-policy %s: %w", name, err)
-	}
-	return nil
 }

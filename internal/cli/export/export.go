@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/cli/cmdutil"
@@ -152,42 +150,8 @@ func Run(_ context.Context, opts *Options) error {
 		_, err := opts.IO.Out.Write(buf.Bytes())
 		return err
 	}
-	if err := WriteFileAtomic(opts.Output, buf.Bytes()); err != nil {
-		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+	if err := cmdutil.WriteFileAtomic(opts.Output, buf.Bytes()); err != nil {
+		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("-o %s: %w", opts.Output, err)}
 	}
 	return nil
-}
-
-// WriteFileAtomic writes data to name through a temporary file in the same
-// directory, synced and renamed over name, so that name is either what it
-// was or the whole of data, never half-written. The file is 0644 (the
-// servers that read it usually run as another user).
-func WriteFileAtomic(name string, data []byte) (err error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

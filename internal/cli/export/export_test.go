@@ -52,41 +52,6 @@ func TestNewCmdExport(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	name := filepath.Join(dir, "out.conf")
-	if err := os.WriteFile(name, []byte("old"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := export.WriteFileAtomic(name, []byte("new")); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := os.ReadFile(name)
-	fi, _ := os.Stat(name)
-	if string(b) != "new" || fi.Mode().Perm() != 0o644 {
-		t.Errorf("got %q mode %v", b, fi.Mode())
-	}
-	// A directory that does not exist: an error, and nothing left behind.
-	if err := export.WriteFileAtomic(filepath.Join(dir, "no", "x"), []byte("x")); err == nil {
-		t.Error("no error writing into a missing directory")
-	}
-	// A target that cannot be replaced (a directory): the temporary file
-	// is removed.
-	sub := filepath.Join(dir, "sub")
-	os.Mkdir(sub, 0o755)
-	os.WriteFile(filepath.Join(sub, "f"), nil, 0o644)
-	if err := export.WriteFileAtomic(sub, []byte("x")); err == nil {
-		t.Error("no error renaming over a non-empty directory")
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), ".tmp-") {
-			t.Errorf("temporary file %s left behind", e.Name())
-		}
-	}
-}
-
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut strings.Builder
