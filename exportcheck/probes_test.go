@@ -1,6 +1,7 @@
 package exportcheck
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/export"
@@ -48,17 +49,9 @@ func twin(scheme string) string {
 
 func portOf(p origin.Pattern) string {
 	if p.Port > 0 {
-		return ":" + itoa(p.Port)
+		return ":" + strconv.Itoa(p.Port)
 	}
 	return ""
-}
-
-func itoa(n int) string {
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }
 
 // policyAllows is the policy's own verdict on the origin o, as the cors

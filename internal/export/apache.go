@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -143,7 +144,7 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 	for _, l := range s.Locations {
 		val := "none"
 		if l.Policy != nil {
-			val = itoa(l.Policy.Index)
+			val = strconv.Itoa(l.Policy.Index)
 		}
 		re := "^" + QuoteMeta(l.Path, PCRE)
 		if l.Exact {
@@ -166,7 +167,7 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
     RewriteRule ^ - [E=CG_HAS_ORIGIN:1]
 `)
 	for _, p := range policies {
-		i := itoa(p.Index)
+		i := strconv.Itoa(p.Index)
 		fmt.Fprintf(b, "\n    # Policy %q (policies[%d]).\n", p.Name, p.Index)
 		cond := "    RewriteCond %{ENV:CG_P} =" + i + "\n"
 		if p.AnyOrigin {
@@ -239,7 +240,7 @@ func apacheServer(b *strings.Builder, pl *Plan, s Server) error {
 		fmt.Fprintf(b, "    Header unset %s\n", h)
 	}
 	for _, p := range policies {
-		i := itoa(p.Index)
+		i := strconv.Itoa(p.Index)
 		fmt.Fprintf(b, "    # Policy %q.\n", p.Name)
 		if p.AnyOrigin {
 			fmt.Fprintf(b, "    Header always set Access-Control-Allow-Origin \"*\" env=CG_ALLOW_%s\n", i)
@@ -302,7 +303,7 @@ func apacheLocVal(l Location) string {
 	if l.Policy == nil {
 		return "none"
 	}
-	return itoa(l.Policy.Index)
+	return strconv.Itoa(l.Policy.Index)
 }
 
 func containsPolicy(ps []*Policy, p *Policy) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -238,7 +239,7 @@ func caddyLocation(pl *Plan, l Location) (main, errs []cRoute, err error) {
 	}
 	main = append(main,
 		cRoute{Comment: "allowed preflight: answered here, never forwarded", Match: pf(ok),
-			Handlers: []cHandler{{Set: pfOK}, {Status: itoa(p.PreflightStatus)}}},
+			Handlers: []cHandler{{Set: pfOK}, {Status: strconv.Itoa(p.PreflightStatus)}}},
 		cRoute{Comment: "refused preflight", Match: mPreflight,
 			Handlers: []cHandler{{Status: "403"}}},
 	)
@@ -548,7 +549,7 @@ func (cw *caddyfileWriter) matcher(ms []cMatch) string {
 	if name, ok := cw.names[body.String()]; ok {
 		return name
 	}
-	name := "@cg" + itoa(len(cw.names))
+	name := "@cg" + strconv.Itoa(len(cw.names))
 	cw.names[body.String()] = name
 	cw.matchers = append(cw.matchers, "\t"+name+" {\n"+body.String()+"\t}\n")
 	return name

@@ -1,5 +1,7 @@
 package export
 
+import "strconv"
+
 // Level is how well a target expresses one feature of a policy.
 type Level int
 
@@ -29,7 +31,7 @@ func (l Level) String() string {
 	case NotApplicable:
 		return "n/a"
 	}
-	return "Level(" + itoa(int(l)) + ")"
+	return "Level(" + strconv.Itoa(int(l)) + ")"
 }
 
 // Cap is one capability of a target: its level, and for anything but

@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -124,7 +125,7 @@ frontend crossgate
 			}
 			val, comment := "none", "no policy"
 			if l.Policy != nil {
-				val, comment = "p"+itoa(l.Policy.Index), fmt.Sprintf("policy %q", l.Policy.Name)
+				val, comment = "p"+strconv.Itoa(l.Policy.Index), fmt.Sprintf("policy %q", l.Policy.Name)
 			}
 			fmt.Fprintf(&b, "    http-request set-var(txn.pol) str(%s) if !{ var(txn.pol) -m found }%s%s # %s\n", val, hostCond, pathCond, comment)
 		}
@@ -224,7 +225,7 @@ frontend crossgate
 	beName := func(up string) string {
 		for i, u := range ups {
 			if u == up {
-				return "cg_up" + itoa(i)
+				return "cg_up" + strconv.Itoa(i)
 			}
 		}
 		return "cg_none"

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -274,7 +275,7 @@ func nginxPolicyMaps(b *strings.Builder, p *Policy) {
 	for n := 0; n < 1<<nbits; n++ {
 		bits := ""
 		for i := nbits - 1; i >= 0; i-- {
-			bits += itoa(n >> i & 1)
+			bits += strconv.Itoa(n >> i & 1)
 		}
 		pf, has, ok, bad := bits[0] == '1', bits[1] == '1', bits[2] == '1', strings.Contains(bits[3:], "1")
 		switch {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -230,19 +231,11 @@ func allowedOrigin(p *export.Policy) string {
 	}
 	o += pat.Host
 	if pat.Port > 0 {
-		o += ":" + itoa(pat.Port)
+		o += ":" + strconv.Itoa(pat.Port)
 	} else if pat.Port < 0 {
 		o += ":5173"
 	}
 	return o
-}
-
-func itoa(n int) string {
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }
 
 func TestNewPlanOverrides(t *testing.T) {

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/crossgate/crossgate/internal/origin"
@@ -73,23 +74,9 @@ func patternBody(p origin.Pattern, f Flavor) string {
 	case origin.AnyPort:
 		b.WriteString(`(?::` + PortRegex + `)?`)
 	default:
-		b.WriteString(QuoteMeta(":"+itoa(p.Port), f))
+		b.WriteString(QuoteMeta(":"+strconv.Itoa(p.Port), f))
 	}
 	return b.String()
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(buf[i:])
 }
 
 // anchors returns the start and end anchors of f.
