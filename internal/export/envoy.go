@@ -198,17 +198,14 @@ func renderEnvoy(pl *Plan, w io.Writer) error {
 // envoyClusters returns one cluster per upstream, and the cluster name and
 // upstream parts by upstream URL.
 func envoyClusters(pl *Plan) ([]envoyCluster, map[string]upstreamParts, error) {
+	parts, err := namedUpstreams(pl, "upstream_")
+	if err != nil {
+		return nil, nil, err
+	}
 	var clusters []envoyCluster
-	parts := make(map[string]upstreamParts)
-	for i, u := range pl.Upstreams() {
-		pu, err := UpstreamURL("", u)
-		if err != nil {
-			return nil, nil, err
-		}
-		up := splitUpstream(pu)
-		name := "upstream_" + strconv.Itoa(i)
-		up.name = name
-		parts[u] = up
+	for _, u := range pl.Upstreams() {
+		up := parts[u]
+		name := up.name
 		c := envoyCluster{Name: name, Type: "STRICT_DNS", ConnectTimeout: "10s"}
 		if isIP(up.Host) {
 			c.Type = "STATIC"

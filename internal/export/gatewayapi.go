@@ -149,17 +149,13 @@ type httpBackendRef struct {
 // k8sUpstreams names a Service for each upstream ("upstream-0"...), for
 // the Kubernetes targets, which reach backends through Services.
 func k8sUpstreams(pl *Plan) (map[string]upstreamParts, []string, error) {
-	parts := make(map[string]upstreamParts)
+	parts, err := namedUpstreams(pl, "upstream-")
+	if err != nil {
+		return nil, nil, err
+	}
 	var lines []string
-	for i, u := range pl.Upstreams() {
-		pu, err := UpstreamURL("", u)
-		if err != nil {
-			return nil, nil, err
-		}
-		up := splitUpstream(pu)
-		up.name = "upstream-" + strconv.Itoa(i)
-		parts[u] = up
-		lines = append(lines, fmt.Sprintf("  Service %s, port %d: %s", up.name, up.Port, u))
+	for _, u := range pl.Upstreams() {
+		lines = append(lines, fmt.Sprintf("  Service %s, port %d: %s", parts[u].name, parts[u].Port, u))
 	}
 	return parts, lines, nil
 }

@@ -211,17 +211,7 @@ type traefikServiceCfg struct {
 
 // traefikUpstreams names a service per upstream.
 func traefikUpstreams(pl *Plan) (map[string]upstreamParts, error) {
-	parts := make(map[string]upstreamParts)
-	for i, u := range pl.Upstreams() {
-		pu, err := UpstreamURL("", u)
-		if err != nil {
-			return nil, err
-		}
-		up := splitUpstream(pu)
-		up.name = "upstream-" + strconv.Itoa(i)
-		parts[u] = up
-	}
-	return parts, nil
+	return namedUpstreams(pl, "upstream-")
 }
 
 func renderTraefik(pl *Plan, w io.Writer) error {

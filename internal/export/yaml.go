@@ -102,5 +102,23 @@ func webSocketDiff(pl *Plan, target string) []Difference {
 	}}
 }
 
+// namedUpstreams returns the parts of each upstream of pl, by its URL,
+// named prefix and its index in pl.Upstreams ("upstream-0"...): the
+// clusters, Services and services of the targets that name their
+// backends.
+func namedUpstreams(pl *Plan, prefix string) (map[string]upstreamParts, error) {
+	parts := make(map[string]upstreamParts)
+	for i, u := range pl.Upstreams() {
+		pu, err := UpstreamURL("", u)
+		if err != nil {
+			return nil, err
+		}
+		up := splitUpstream(pu)
+		up.name = prefix + strconv.Itoa(i)
+		parts[u] = up
+	}
+	return parts, nil
+}
+
 // Pos0 is the position of the file as a whole.
 func Pos0(pl *Plan) policyfile.Pos { return policyfile.Pos{File: pl.File} }
