@@ -287,10 +287,7 @@ func (e *HAREntry) Origin() string {
 	if e.ResourceType != "fetch" && e.ResourceType != "xhr" {
 		return ""
 	}
-	if u, err := url.Parse(h.Get("Referer")); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		return u.Scheme + "://" + u.Host
-	}
-	return ""
+	return refererOrigin(h.Get("Referer"))
 }
 
 // IsCrossOrigin reports whether the entry is a request a page made to
@@ -311,12 +308,27 @@ func (e *HAREntry) IsCrossOrigin() bool {
 	return !sameOriginURL(u, origin)
 }
 
-func sameOriginURL(u *url.URL, origin string) bool {
-	port := u.Port()
-	if port == "" || u.Scheme == "http" && port == "80" || u.Scheme == "https" && port == "443" {
-		return strings.EqualFold(u.Scheme+"://"+u.Hostname(), origin)
+func sameOriginURL(u *url.URL, origin string) bool { return strings.EqualFold(urlOrigin(u), origin) }
+
+// refererOrigin returns the origin of an http(s) Referer, or "".
+func refererOrigin(ref string) string {
+	if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return urlOrigin(u)
 	}
-	return strings.EqualFold(u.Scheme+"://"+u.Host, origin)
+	return ""
+}
+
+// urlOrigin serializes the origin of an http(s) URL as a browser does:
+// lower case, the scheme's default port left out.
+func urlOrigin(u *url.URL) string {
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && !(scheme == "http" && p == "80" || scheme == "https" && p == "443") {
+		host += ":" + p
+	}
+	return scheme + "://" + host
 }
 
 // PairPreflights returns, for each entry index, the index of the preflight

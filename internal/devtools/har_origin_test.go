@@ -28,3 +28,13 @@ func TestHAREntry_originFromReferer(t *testing.T) {
 		t.Errorf("a navigation's Origin() = %q; want none", got)
 	}
 }
+
+// A Referer's origin is serialized as the browser serializes origins: a
+// written default port left out, so that a same-origin request stays so.
+func TestHAREntry_refererDefaultPort(t *testing.T) {
+	e := HAREntry{ResourceType: "fetch", Request: HARRequest{Method: "GET", URL: "https://a.example/x",
+		Headers: []HARHeader{{Name: "Referer", Value: "https://A.example:443/page"}}}}
+	if o := e.Origin(); o != "https://a.example" || e.IsCrossOrigin() {
+		t.Errorf("origin %q, cross-origin %t; want https://a.example, same-origin", o, e.IsCrossOrigin())
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -46,8 +45,7 @@ func (c *Copied) Script() (*Script, error) {
 	if ref, ok := c.Get("Referer"); ok && r.Origin == "" {
 		// "Copy as fetch" leaves Origin out; the referrer is the page's
 		// URL, or its origin once cut by the referrer policy.
-		if u, err := url.Parse(ref); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-			r.Origin = u.Scheme + "://" + u.Host
+		if r.Origin = refererOrigin(ref); r.Origin != "" {
 			s.Notes = append(s.Notes, "origin "+r.Origin+": inferred from the referrer (--origin overrides it)")
 		}
 	}
