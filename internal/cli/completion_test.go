@@ -11,6 +11,8 @@ import (
 	"github.com/crossgate/crossgate/internal/cli/audit"
 	"github.com/crossgate/crossgate/internal/cli/check"
 	"github.com/crossgate/crossgate/internal/cli/clitest"
+	"github.com/crossgate/crossgate/internal/cli/cmdutil"
+	"github.com/spf13/cobra"
 )
 
 // runMain runs crossgate with args and returns its exit code and outputs.
@@ -148,6 +150,33 @@ func TestFlagValues(t *testing.T) {
 			}
 			err := p(t, []string{"--" + flag, "no-such-value"})
 			clitest.CheckErr(t, err, true, false)
+		}
+	}
+}
+
+// Every flag completed with file names is a flag its command has: a
+// renamed flag would otherwise lose its completion without a word.
+func TestFileFlags(t *testing.T) {
+	root := cli.NewCmdRoot(cmdutil.IO{})
+	table := cli.FileFlags()
+	if len(table) == 0 {
+		t.Fatal("no file flags to complete")
+	}
+	for path, flags := range table {
+		var c *cobra.Command
+		for _, sub := range root.Commands() {
+			if sub.CommandPath() == path {
+				c = sub
+			}
+		}
+		if c == nil {
+			t.Errorf("%s: no such command", path)
+			continue
+		}
+		for name := range flags {
+			if c.Flags().Lookup(name) == nil {
+				t.Errorf("%s has no --%s", path, name)
+			}
 		}
 	}
 }

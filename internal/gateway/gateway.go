@@ -284,7 +284,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // forward has p serve r, counted as a user of t for as long as it runs
 // (the proxy may abort the response with a panic).
-func forward(t *sharedTransport, p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
+func forward(t *sharedTransport, p http.Handler, w http.ResponseWriter, r *http.Request) {
 	t.acquire()
 	defer t.release()
 	p.ServeHTTP(w, r)

@@ -34,9 +34,7 @@ func (g *Gateway) forwardUpgrade(t *sharedTransport, p http.Handler, w http.Resp
 	defer cancel()
 	stop := context.AfterFunc(g.upgrades.cut, cancel)
 	defer stop()
-	t.acquire()
-	defer t.release()
-	p.ServeHTTP(w, r.WithContext(ctx))
+	forward(t, p, w, r.WithContext(ctx))
 }
 
 // drainUpgrades waits until no upgraded connection is open or ctx is done;
