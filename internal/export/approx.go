@@ -141,6 +141,9 @@ func Check(pl *Plan, caps Caps) []Difference {
 	if caps.Extra != nil {
 		diffs = append(diffs, caps.Extra(pl)...)
 	}
+	if len(pl.Policies) > 0 {
+		add(nil, caps.WebSocketOrigin, "policies", "")
+	}
 	return diffs
 }
 

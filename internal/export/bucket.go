@@ -28,6 +28,7 @@ func bucketCaps(service string) Caps {
 		PreflightStatus:   No("the " + service + " answers preflights with 200"),
 		ProtectWrites:     No("the " + service + " cannot refuse cross-origin writes by origin: its access control is its own (IAM, SAS, ACLs)"),
 		WebSocketNoOrigin: NA("the " + service + " serves no WebSockets"),
+		WebSocketOrigin:   NA("the " + service + " serves no WebSockets"),
 	}
 }
 

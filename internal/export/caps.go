@@ -101,6 +101,10 @@ type Caps struct {
 	// Beyond CORS.
 	ProtectWrites     Cap // protect_writes: 403 for cross-origin writes from origins not allowed
 	WebSocketNoOrigin Cap // websocket_allow_no_origin: handshakes without Origin let through
+	// WebSocketOrigin: WebSocket handshakes from origins the policies do
+	// not allow refused, as crossgate proxy refuses them (CORS does not
+	// cover them, RFC 6455 §10.2). Checked once per file.
+	WebSocketOrigin Cap
 
 	// Extra, when set, returns the target's limits that no field above
 	// names (S3's five methods, a maximum number of rules...).
@@ -140,6 +144,7 @@ var CapFields = []capField{
 	{"CORS on errors", func(c *Caps) Cap { return c.ErrorResponses }},
 	{"protect_writes", func(c *Caps) Cap { return c.ProtectWrites }},
 	{"websocket_allow_no_origin", func(c *Caps) Cap { return c.WebSocketNoOrigin }},
+	{"WebSocket Origin check", func(c *Caps) Cap { return c.WebSocketOrigin }},
 }
 
 // ProxyCaps are the capabilities of a server that can do everything
@@ -161,5 +166,14 @@ func ProxyCaps() Caps {
 		// them sets them itself (nginx, Apache, HAProxy and Caddy do).
 		ProtectWrites:     No("protect_writes is not rendered: cross-origin writes reach the upstream"),
 		WebSocketNoOrigin: No("websocket_allow_no_origin is not rendered: crossgate proxy's WebSocket origin check is not exported"),
+		// A target that forwards WebSocket handshakes unchecked says so
+		// (noWebSocketOrigin).
+		WebSocketOrigin: Yes,
 	}
+}
+
+// noWebSocketOrigin is the WebSocketOrigin of a target that forwards
+// WebSocket handshakes without checking their Origin.
+func noWebSocketOrigin(target string) Cap {
+	return No(target + " does not check a WebSocket handshake's Origin: handshakes from origins the policies do not allow reach the upstream (check Origin in the WebSocket server)")
 }

@@ -40,6 +40,7 @@ var djangoTarget = &Target{
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes (Channels has its own origin check)")
+		c.WebSocketOrigin = c.WebSocketNoOrigin
 		c.Vary = Approx(`django-cors-headers sends Vary: Origin on every response of its paths, also for "*" and on preflights`)
 		return c
 	}(),

@@ -38,7 +38,7 @@ var envoyTarget = &Target{
 		c.PreflightStatus = No("Envoy's CORS filter answers every preflight with 200")
 		c.RefusedPreflight = Approx("Envoy answers a refused preflight with 200 without Access-Control-Allow-Origin (forward_not_matching_preflights: false), not 403; browsers fail it all the same")
 		c.KeepUpstreamCORS = No("Envoy's CORS filter writes its own headers over the upstream's")
-		c.Extra = func(pl *Plan) []Difference { return webSocketDiff(pl, "Envoy") }
+		c.WebSocketOrigin = noWebSocketOrigin("Envoy")
 		c.PerPath = Approx("Envoy refuses (400) every path with an encoded slash or backslash (path_with_escaped_slashes_action: REJECT_REQUEST), where crossgate refuses only those that would change the policy")
 		// Vary: Origin on every routed response (route response_headers_to_add);
 		// the filter's own preflight answers carry none, as crossgate's.

@@ -48,6 +48,7 @@ var flaskTarget = &Target{
 		c.StripUpstream = NA("the app is the origin; it must not set Access-Control-* headers itself")
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.WebSocketNoOrigin = NA("a WSGI app takes no WebSocket handshakes")
+		c.WebSocketOrigin = c.WebSocketNoOrigin
 		c.Vary = Approx("Flask-CORS sends Vary: Origin only with Access-Control-Allow-Origin: refused origins and requests without Origin get none, and preflights no Vary on Access-Control-Request-Method or -Headers")
 		return c
 	}(),

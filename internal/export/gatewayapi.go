@@ -52,6 +52,7 @@ var gatewayAPITarget = &Target{
 		c.Vary = No("Vary is left to the implementation (unspecified by GEP-1767)")
 		c.ErrorResponses = Approx("whether error responses carry the CORS headers is left to the implementation")
 		c.Extra = gatewayAPIExtra
+		c.WebSocketOrigin = noWebSocketOrigin("the Gateway API")
 		return c
 	}(),
 }
@@ -74,7 +75,7 @@ func gatewayAPIExtra(pl *Plan) []Difference {
 		}
 	}
 	diffs = append(diffs, ipHostDiffs(pl, "HTTPRoute hostnames cannot be IP addresses; the host is left out")...)
-	return append(diffs, webSocketDiff(pl, "the Gateway API")...)
+	return diffs
 }
 
 // policyDiff is a Difference of p for a target's Extra.

@@ -44,6 +44,7 @@ var ingressNginxTarget = &Target{
 		c.KeepUpstreamCORS = No("the controller replaces the upstream's CORS headers")
 		c.Vary = No("ingress-nginx sends no Vary: Origin (kubernetes/ingress-nginx#10490)")
 		c.Extra = ingressNginxExtra
+		c.WebSocketOrigin = noWebSocketOrigin("ingress-nginx")
 		return c
 	}(),
 }
@@ -98,7 +99,7 @@ func ingressNginxExtra(pl *Plan) []Difference {
 		}
 	}
 	diffs = append(diffs, ipHostDiffs(pl, "Ingress hosts cannot be IP addresses; the host is left out")...)
-	return append(diffs, webSocketDiff(pl, "ingress-nginx")...)
+	return diffs
 }
 
 type ingress struct {

@@ -42,7 +42,7 @@ var springTarget = &Target{
 		c.KeepUpstreamCORS = NA("the app is the origin")
 		c.Vary = Approx("Spring sends Vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers on every response of a mapping")
 		c.WebSocketNoOrigin = No("WebSocket handshakes are checked by Spring WebSocket's setAllowedOrigins, which the export does not write")
-		c.Extra = func(pl *Plan) []Difference { return webSocketDiff(pl, "a CorsRegistry mapping") }
+		c.WebSocketOrigin = noWebSocketOrigin("a CorsRegistry mapping")
 		c.ErrorResponses = Approx("MVC CORS mappings do not reach /error dispatches or Spring Security's 401 and 403; use a CorsFilter (or http.cors()) with the same configuration for those")
 		return c
 	}(),

@@ -48,7 +48,7 @@ func traefikCaps() Caps {
 	c.Credentials = Approx("Traefik sends Access-Control-Allow-Credentials: true to refused origins too (without Access-Control-Allow-Origin, so browsers still refuse them)")
 	c.MaxAgeAbsent = Approx("Traefik always sends Access-Control-Max-Age (0 when unset); 5 is written, the browsers' own default")
 	c.PrivateNetwork = No("the headers middleware has no private network field")
-	c.Extra = func(pl *Plan) []Difference { return webSocketDiff(pl, "Traefik") }
+	c.WebSocketOrigin = noWebSocketOrigin("Traefik")
 	c.PreflightStatus = No("Traefik answers every preflight with 200")
 	c.RefusedPreflight = Approx("Traefik answers a refused preflight with 200 without Access-Control-Allow-Origin, not 403; browsers fail it all the same")
 	c.KeepUpstreamCORS = No("the headers middleware writes its CORS headers over the upstream's")

@@ -88,20 +88,6 @@ func listenAddr(pl *Plan) (string, int) {
 	return host, port
 }
 
-// webSocketDiff is the difference of a target that forwards WebSocket
-// handshakes without checking their Origin, which CORS does not cover and
-// crossgate proxy does (RFC 6455 §10.2): handshakes from origins the
-// policies do not allow reach the upstream.
-func webSocketDiff(pl *Plan, target string) []Difference {
-	if len(pl.Policies) == 0 {
-		return nil
-	}
-	return []Difference{{
-		Field: "policies", Level: Unsupported, Pos: Pos0(pl),
-		Limit: target + " does not check a WebSocket handshake's Origin: handshakes from origins the policies do not allow reach the upstream (check Origin in the WebSocket server)",
-	}}
-}
-
 // namedUpstreams returns the parts of each upstream of pl, by its URL,
 // named prefix and its index in pl.Upstreams ("upstream-0"...): the
 // clusters, Services and services of the targets that name their
