@@ -51,4 +51,3 @@ func TestLibraryDependencies(t *testing.T) {
 		}
 	}
 }
-
